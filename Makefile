@@ -1,0 +1,35 @@
+# Every target creates the local virtualenv on first use, so a fresh clone needs nothing
+# installed by hand beyond python3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/queueday plan examples/team.json --format table --explain
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/plan_bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check scheduling storage bot tests bench
+	$(BIN)/ruff format --check scheduling storage bot tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format scheduling storage bot tests bench
+	$(BIN)/ruff check --fix scheduling storage bot tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

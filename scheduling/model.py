@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import NamedTuple
 
 WEEKDAY_NAMES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DEFAULT_WORKDAYS = (0, 1, 2, 3, 4)
@@ -45,9 +46,12 @@ class Member:
         return self.on_team(day) and self.time_off_on(day) is None
 
 
-@dataclass(frozen=True, order=True)
-class DayEntry:
-    """One person on one day: a history day, a fixed or previous entry, an assignment."""
+class DayEntry(NamedTuple):
+    """One person on one day: a history day, a fixed or previous entry, an assignment.
+
+    A named tuple rather than a dataclass: specs carry 100,000s of these, and tuples
+    hash, compare and sort at C speed.
+    """
 
     day: date
     member: str

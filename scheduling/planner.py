@@ -33,7 +33,8 @@ from scheduling.calendar import WorkCalendar
 from scheduling.explain import explain_changes, explain_unfilled
 from scheduling.ledger import Ledger, build_ledger
 from scheduling.model import DayEntry, Plan, Rotation
-from scheduling.spread import place_days
+from scheduling.polish import polish
+from scheduling.spread import place_days, recent_weekdays
 
 BoolGrid = NDArray[np.bool_]
 
@@ -72,7 +73,9 @@ class Problem:
 
 def build_problem(rotation: Rotation) -> Problem:
     """Working days, availability, coverage counts and fair targets of a rotation."""
-    calendar = WorkCalendar(rotation.workdays, rotation.country, rotation.subdivision, rotation.closed)
+    calendar = WorkCalendar(
+        rotation.workdays, rotation.country, rotation.subdivision, rotation.closed
+    )
     days = calendar.working_days(rotation.start, rotation.end)
     index = {day: t for t, day in enumerate(days)}
     ids = [m.id for m in rotation.members]
@@ -205,7 +208,11 @@ class BandChecker:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         days, members = len(problem.days), len(problem.ids)
-        self.source, self.sink, self.surplus = days + members, days + members + 1, days + members + 2
+        self.source, self.sink, self.surplus = (
+            days + members,
+            days + members + 1,
+            days + members + 2,
+        )
         self.flow = max_flow.SimpleMaxFlow()
         t_idx = np.arange(days)
         self.flow.add_arcs_with_capacity(
@@ -219,7 +226,9 @@ class BandChecker:
             days + bounded, np.full(len(bounded), self.sink), np.zeros(len(bounded), dtype=np.int64)
         )
         self.to_surplus = self.flow.add_arcs_with_capacity(
-            days + bounded, np.full(len(bounded), self.surplus), np.zeros(len(bounded), dtype=np.int64)
+            days + bounded,
+            np.full(len(bounded), self.surplus),
+            np.zeros(len(bounded), dtype=np.int64),
         )
         self.surplus_arc = self.flow.add_arc_with_capacity(self.surplus, self.sink, 0)
 
@@ -339,8 +348,22 @@ def make_plan(rotation: Rotation) -> Plan:
     counted = fairest_counts(problem, keep)
     kept = counted & keep if keep is not None else np.zeros_like(counted)
     counts = problem.fixed_count + counted.sum(axis=0)
-    placed = place_days(problem.days, problem.rotation, problem.candidates & ~kept,
-                        problem.free - kept.sum(axis=1), problem.fixed | kept, counts)
+    placed = place_days(
+        problem.days,
+        problem.rotation,
+        problem.candidates & ~kept,
+        problem.free - kept.sum(axis=1),
+        problem.fixed | kept,
+        counts,
+    )
+    placed = polish(
+        placed,
+        problem.fixed | kept,
+        problem.candidates,
+        np.array([day.weekday() for day in problem.days], dtype=np.int64),
+        recent_weekdays(rotation, len(problem.ids)),
+        rotation.slots_per_day,
+    )
     grid = problem.fixed | kept | placed
     t_arr, i_arr = np.nonzero(grid)
     assignments = tuple(
@@ -348,7 +371,8 @@ def make_plan(rotation: Rotation) -> Plan:
     )
     q = problem.denominator
     balances = {
-        problem.ids[i]: Fraction(int(counts[i]) * q - problem.target_num[i], q) for i in problem.bounded
+        problem.ids[i]: Fraction(int(counts[i]) * q - problem.target_num[i], q)
+        for i in problem.bounded
     }
     targets = {problem.ids[i]: Fraction(problem.target_num[i], q) for i in problem.bounded}
     return Plan(

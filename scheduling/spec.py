@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing_extensions import TypedDict
 
 from scheduling.calendar import UnknownRegion, WorkCalendar
 from scheduling.model import WEEKDAY_NAMES, DayEntry, Member, Rotation
@@ -32,7 +33,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow", frozen=True)
 
 
-class RangeIn(_Model):
+class RangeIn(TypedDict):
+    # TypedDicts, not models, for the long lists: validation stays in pydantic-core.
+    __pydantic_config__ = ConfigDict(strict=True)  # type: ignore[misc]
     start: date
     end: date
 
@@ -52,7 +55,8 @@ class HolidaysIn(_Model):
     dates: list[date] = []
 
 
-class EntryIn(_Model):
+class EntryIn(TypedDict):
+    __pydantic_config__ = ConfigDict(strict=True)  # type: ignore[misc]
     date: date
     member: Annotated[str, Field(min_length=1)]
 
@@ -102,7 +106,9 @@ def spec_warnings(text: str | bytes) -> list[str]:
     raw = SpecIn.model_validate_json(text)
     warnings = [f"{key}: unknown field, ignored" for key in raw.model_extra or {}]
     for i, member in enumerate(raw.members):
-        warnings += [f"members[{i}].{key}: unknown field, ignored" for key in member.model_extra or {}]
+        warnings += [
+            f"members[{i}].{key}: unknown field, ignored" for key in member.model_extra or {}
+        ]
     return warnings
 
 
@@ -141,9 +147,9 @@ def build_rotation(raw: SpecIn) -> Rotation:
             add(f"{path}.left: {item.left} is before joined {item.joined}")
         ranges = []
         for j, block in enumerate(item.unavailable):
-            if block.end < block.start:
-                add(f"{path}.unavailable[{j}].end: {block.end} is before start {block.start}")
-            ranges.append((block.start, block.end))
+            if block["end"] < block["start"]:
+                add(f"{path}.unavailable[{j}].end: {block['end']} is before start {block['start']}")
+            ranges.append((block["start"], block["end"]))
         members[item.id] = Member(
             id=item.id,
             name=item.name or item.id,
@@ -165,7 +171,11 @@ def build_rotation(raw: SpecIn) -> Rotation:
         try:
             calendar = WorkCalendar(workdays or (0,), country, subdivision, closed)
         except UnknownRegion as exc:
-            where = "holidays.subdivision" if subdivision and "ubdiv" in str(exc) else "holidays.country"
+            where = (
+                "holidays.subdivision"
+                if subdivision and "ubdiv" in str(exc)
+                else "holidays.country"
+            )
             add(f"{where}: {exc}")
     if problems:
         raise SpecError(problems)
@@ -176,7 +186,7 @@ def build_rotation(raw: SpecIn) -> Rotation:
         raise SpecError(problems)
     previous = None
     if raw.previous is not None:
-        previous = tuple(sorted({DayEntry(e.date, e.member) for e in raw.previous}))
+        previous = tuple(sorted({DayEntry(e["date"], e["member"]) for e in raw.previous}))
     return Rotation(
         start=raw.start,
         end=raw.end,
@@ -187,24 +197,29 @@ def build_rotation(raw: SpecIn) -> Rotation:
         closed=closed,
         slots_per_day=raw.slots_per_day,
         timezone=raw.timezone,
-        history=tuple(sorted(history)),
+        history=tuple(history),
         fixed=tuple(sorted(fixed)),
         previous=previous,
     )
 
 
 def _check_history(raw: SpecIn, members: dict[str, Member], problems: list[str]) -> list[DayEntry]:
+    entries = [DayEntry(item["date"], item["member"]) for item in raw.history]
+    unique = set(entries)
+    if len(unique) == len(entries) and all(
+        e.member in members and e.day < raw.start for e in unique
+    ):
+        return sorted(unique)  # the common case, checked in bulk
     seen: set[DayEntry] = set()
-    for i, item in enumerate(raw.history):
-        entry = DayEntry(item.date, item.member)
-        if item.member not in members:
-            problems.append(f"history[{i}].member: unknown member {item.member!r}")
-        elif item.date >= raw.start:
-            problems.append(f"history[{i}].date: {item.date} is not before start {raw.start}")
+    for i, entry in enumerate(entries):
+        if entry.member not in members:
+            problems.append(f"history[{i}].member: unknown member {entry.member!r}")
+        elif entry.day >= raw.start:
+            problems.append(f"history[{i}].date: {entry.day} is not before start {raw.start}")
         elif entry in seen:
-            problems.append(f"history[{i}]: duplicate entry {item.date} {item.member}")
+            problems.append(f"history[{i}]: duplicate entry {entry.day} {entry.member}")
         seen.add(entry)
-    return list(seen)
+    return sorted(seen)
 
 
 def _check_fixed(
@@ -213,24 +228,30 @@ def _check_fixed(
     kept: set[DayEntry] = set()
     for i, item in enumerate(raw.fixed):
         path = f"fixed[{i}]"
-        member = members.get(item.member)
-        entry = DayEntry(item.date, item.member)
+        entry = DayEntry(item["date"], item["member"])
+        member = members.get(entry.member)
         if member is None:
-            problems.append(f"{path}.member: unknown member {item.member!r}")
-        elif not raw.start <= item.date <= raw.end:
-            problems.append(f"{path}.date: {item.date} is outside the period {raw.start}..{raw.end}")
-        elif reason := calendar.non_working_reason(item.date):
-            problems.append(f"{path}.date: {item.date} is {reason}")
-        elif not member.on_team(item.date):
-            problems.append(f"{path}: {item.member} is not on the team on {item.date}")
-        elif block := member.time_off_on(item.date):
-            problems.append(f"{path}: {item.member} is unavailable on {item.date} ({block[0]}..{block[1]})")
+            problems.append(f"{path}.member: unknown member {entry.member!r}")
+        elif not raw.start <= entry.day <= raw.end:
+            problems.append(
+                f"{path}.date: {entry.day} is outside the period {raw.start}..{raw.end}"
+            )
+        elif reason := calendar.non_working_reason(entry.day):
+            problems.append(f"{path}.date: {entry.day} is {reason}")
+        elif not member.on_team(entry.day):
+            problems.append(f"{path}: {entry.member} is not on the team on {entry.day}")
+        elif block := member.time_off_on(entry.day):
+            problems.append(
+                f"{path}: {entry.member} is unavailable on {entry.day} ({block[0]}..{block[1]})"
+            )
         else:
             kept.add(entry)
     per_day = Counter(entry.day for entry in kept)
     for day, count in sorted(per_day.items()):
         if count > raw.slots_per_day:
-            problems.append(f"fixed: {count} entries on {day} but slots_per_day is {raw.slots_per_day}")
+            problems.append(
+                f"fixed: {count} entries on {day} but slots_per_day is {raw.slots_per_day}"
+            )
     return list(kept)
 
 
@@ -252,7 +273,9 @@ def rotation_to_json(rotation: Rotation) -> dict[str, Any]:
                 "joined": m.joined.isoformat() if m.joined else None,
                 "left": m.left.isoformat() if m.left else None,
                 "weight": float(m.weight),
-                "unavailable": [{"start": a.isoformat(), "end": b.isoformat()} for a, b in m.unavailable],
+                "unavailable": [
+                    {"start": a.isoformat(), "end": b.isoformat()} for a, b in m.unavailable
+                ],
             }
             for m in rotation.members
         ],

@@ -6,8 +6,8 @@ people who served longest ago come first. A day costs its distance from the memb
 nearest ideal date, plus a penalty for a weekday of their last two support days. Each
 ideal date is a "cell": one day per cell is free, a second day in the same cell is
 penalised, which keeps a person's days apart without ever making a plan infeasible.
-With several slots a day, each member's ideal dates drift by a member-specific amount
-from cell to cell, so the same people do not keep landing on the same day.
+With several slots a day, each ideal date is jittered by a member- and cell-specific
+amount, so the people who share one day are not the same people who share the next.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ BoolGrid = NDArray[np.bool_]
 
 RESOLUTION = 2  # steps per working day of distance; a day costs (steps from ideal)^2
 WEEKDAY_PENALTY = 24  # worth moving a day from half a day off its ideal to 2.5 days off
-DRIFT_CLASSES = 5  # members drift by -2..+2 half-days per cell when slots_per_day >= 2
+JITTER = 1.5  # with several slots a day, ideal dates move by up to this many days per cell
 
 
 def phase_order(rotation: Rotation, members: list[int]) -> list[int]:
@@ -38,8 +38,10 @@ def phase_order(rotation: Rotation, members: list[int]) -> list[int]:
     for entry in rotation.history:
         last_served[entry.member] = max(entry.day, last_served.get(entry.member, entry.day))
     ids = [rotation.members[i].id for i in members]
-    veterans = sorted((i for i, m in zip(members, ids, strict=True) if m in last_served),
-                      key=lambda i: (last_served[rotation.members[i].id], rotation.members[i].id))
+    veterans = sorted(
+        (i for i, m in zip(members, ids, strict=True) if m in last_served),
+        key=lambda i: (last_served[rotation.members[i].id], rotation.members[i].id),
+    )
     newcomers = [i for i, m in zip(members, ids, strict=True) if m not in last_served]
     keyed = [((k + 0.5) / len(veterans), 0, i) for k, i in enumerate(veterans)]
     keyed += [((k + 0.5) / len(newcomers), 1, i) for k, i in enumerate(newcomers)]
@@ -90,11 +92,11 @@ def place_days(
     length = axis.sum(axis=0).astype(np.float64)
     order = phase_order(rotation, [int(i) for i in active])
     phase = np.zeros(n_members)
-    drift = np.zeros(n_members)
+    seed = np.zeros(n_members, dtype=np.int64)
     for rank, i in enumerate(order):
         phase[i] = (rank + 0.5) / len(order)
-        if rotation.slots_per_day >= 2:
-            drift[i] = ((rank % DRIFT_CLASSES) - (DRIFT_CLASSES - 1) / 2) * 0.5
+        seed[i] = rank
+    jitter = JITTER if rotation.slots_per_day >= 2 else 0.0
     cells = np.maximum(counts, 1).astype(np.float64)
     gap = np.maximum(length, 1.0) / cells
 
@@ -103,7 +105,9 @@ def place_days(
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         middle = position[t, i] + 0.5
         cell = np.clip(np.floor(middle / gap[i] - phase[i] + 0.5), 0, cells[i] - 1)
-        ideal = np.clip((cell + phase[i]) * gap[i] + cell * drift[i], 0, length[i])
+        # A fixed pseudo-random offset in [-1, 1) per (member, cell): deterministic.
+        noise = ((seed[i] * 7919 + cell.astype(np.int64) * 104_729) % 1000) / 500.0 - 1.0
+        ideal = np.clip((cell + phase[i]) * gap[i] + jitter * noise, 0, length[i])
         return cell.astype(np.int64), np.abs(middle - ideal)
 
     cell_base = np.zeros(n_members, dtype=np.int64)
@@ -137,12 +141,16 @@ def place_days(
     member_nodes = np.array([sink_of[int(i)] for i in owner], dtype=np.int64)
     free_cells = ~occupied
     flow.add_arcs_with_capacity_and_unit_cost(
-        cell_node0 + cell_ids[free_cells], member_nodes[free_cells],
-        np.ones(int(free_cells.sum()), dtype=np.int64), np.zeros(int(free_cells.sum()), dtype=np.int64),
+        cell_node0 + cell_ids[free_cells],
+        member_nodes[free_cells],
+        np.ones(int(free_cells.sum()), dtype=np.int64),
+        np.zeros(int(free_cells.sum()), dtype=np.int64),
     )
     overflow_cost = (RESOLUTION * (n_days + 1)) ** 2 + WEEKDAY_PENALTY
     flow.add_arcs_with_capacity_and_unit_cost(
-        cell_node0 + cell_ids, member_nodes, need[owner].astype(np.int64),
+        cell_node0 + cell_ids,
+        member_nodes,
+        need[owner].astype(np.int64),
         np.full(n_cells, overflow_cost, dtype=np.int64),
     )
     supplies = np.zeros(member_node0 + len(active), dtype=np.int64)

@@ -1,0 +1,75 @@
+"""The `queueday` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.plan_output import plan_table, plan_to_json
+from scheduling.planner import make_plan
+from scheduling.spec import SpecError, parse_spec, spec_warnings
+
+
+class UsageFailure(click.ClickException):
+    """A one-line error that exits with status 2 (bad input)."""
+
+    exit_code = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """QueueDay: fair support-queue days for engineering teams."""
+
+
+@main.command()
+@click.argument("spec_file", metavar="SPEC.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the plan here instead of standard output.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "table", "ics"]),
+    default="json",
+    show_default=True,
+    help="Plan format.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Say why each assignment differs from `previous` and why days are short.",
+)
+def plan(spec_file: Path, output: Path | None, output_format: str, explain: bool) -> None:
+    """Plan a rotation period from a spec file; no database, no network."""
+    try:
+        text = spec_file.read_bytes()
+    except OSError as exc:
+        raise UsageFailure(f"{spec_file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        rotation = parse_spec(text)
+    except SpecError as exc:
+        raise UsageFailure(str(exc)) from None
+    for warning in spec_warnings(text):
+        click.echo(f"warning: {warning}", err=True)
+    result = make_plan(rotation)
+    if output_format == "json":
+        rendered = json.dumps(plan_to_json(result, explain=explain), indent=1) + "\n"
+    elif output_format == "table":
+        rendered = plan_table(rotation, result, explain=explain)
+    else:
+        from bot.plan_ics import plan_ics
+
+        rendered = plan_ics(rotation, result).decode("utf-8")
+    if output is None:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from None

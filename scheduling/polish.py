@@ -1,0 +1,181 @@
+"""A bounded local search after the flows: swaps that spread people's days further.
+
+The spread flow places days near evenly spaced ideal dates, but it cannot see gaps
+between one person's days, nor pairs of people who keep sharing a day. Here two people
+exchange days (i takes j's day and j takes i's), which keeps every count, hence every
+balance, exactly as the fairness flow left it; fixed and kept days never move. A swap is
+taken only when it lowers the total cost, so the search ends, and a budget on the
+number of swaps tried bounds its time on big teams.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+from numpy.typing import NDArray
+
+BoolGrid = NDArray[np.bool_]
+
+WEEKDAY_COST = 1.0  # a day on one of the weekdays of the person's last two turns
+PAIR_COST = 0.5  # each extra time the same two people share a day
+MAX_PAIR_SLOTS = 12  # above this many people a day, pairs are left to chance
+EXHAUSTIVE = 600  # up to this many slots in a period, try every day for a moving day
+
+
+def _gap_cost(days: list[int], ideal: float) -> float:
+    """How much closer together than ideal a person's days are; cubic, so the
+    smallest gap dominates."""
+    total = 0.0
+    for a, b in zip(days, days[1:], strict=False):
+        short = ideal - (b - a)
+        if short > 0:
+            total += (short / ideal) ** 3 * 8
+    return total
+
+
+def polish(
+    chosen: BoolGrid,
+    locked: BoolGrid,
+    candidates: BoolGrid,
+    weekday: NDArray[np.int64],
+    recent: BoolGrid,
+    slots_per_day: int,
+    budget: int = 20_000,
+) -> BoolGrid:
+    """Improve `chosen` (movable days) by count-preserving swaps; returns a new grid.
+
+    Args:
+        chosen: [day, member] the days the flows placed and that may move.
+        locked: [day, member] fixed and kept days (they stay, but count for gaps).
+        candidates: [day, member] where a member may be placed.
+        weekday: weekday number of each day.
+        recent: [member, weekday] weekdays of each member's last two turns.
+        slots_per_day: people per day, to decide whether pairs are worth tracking.
+        budget: the most swap evaluations to make.
+    """
+    n_days, n_members = chosen.shape
+    grid = chosen | locked
+    days_of: list[list[int]] = [[] for _ in range(n_members)]
+    on_day: list[list[int]] = [[] for _ in range(n_days)]
+    for t, i in zip(*np.nonzero(grid), strict=True):
+        days_of[int(i)].append(int(t))
+        on_day[int(t)].append(int(i))
+    for member_days in days_of:
+        member_days.sort()
+    movable = chosen.copy()
+    ideal = [n_days / len(d) if d else float(n_days) for d in days_of]
+    track_pairs = 2 <= slots_per_day <= MAX_PAIR_SLOTS
+    together: Counter[tuple[int, int]] = Counter()
+    if track_pairs:
+        for people in on_day:
+            together.update(combinations(sorted(people), 2))
+
+    def member_cost(i: int, member_days: list[int]) -> float:
+        cost = _gap_cost(member_days, ideal[i])
+        return cost + WEEKDAY_COST * sum(bool(recent[i, weekday[t]]) for t in member_days)
+
+    def moved(member_days: list[int], old: int, new: int) -> list[int]:
+        result = [t for t in member_days if t != old]
+        insort(result, new)
+        return result
+
+    def pair_delta(i: int, j: int, d: int, d2: int) -> float:
+        # i leaves d for d2, j leaves d2 for d.
+        delta = 0.0
+        for k in on_day[d]:
+            if k != i:
+                delta -= together[_key(i, k)] - 1  # one fewer time together
+                delta += together[_key(j, k)]
+        for k in on_day[d2]:
+            if k != j:
+                delta -= together[_key(j, k)] - 1
+                delta += together[_key(i, k)]
+        return PAIR_COST * delta
+
+    def apply(i: int, j: int, d: int, d2: int) -> None:
+        if track_pairs:
+            for k in on_day[d]:
+                if k != i:
+                    together[_key(i, k)] -= 1
+                    together[_key(j, k)] += 1
+            for k in on_day[d2]:
+                if k != j:
+                    together[_key(j, k)] -= 1
+                    together[_key(i, k)] += 1
+        days_of[i] = moved(days_of[i], d, d2)
+        days_of[j] = moved(days_of[j], d2, d)
+        on_day[d].remove(i)
+        on_day[d].append(j)
+        on_day[d2].remove(j)
+        on_day[d2].append(i)
+        movable[d, i] = movable[d2, j] = False
+        movable[d2, i] = movable[d, j] = True
+
+    def landing(member_days: list[int], leaving: int) -> list[int] | range:
+        # Small rotations are searched in full; big ones only where a day could go.
+        if n_days * slots_per_day <= EXHAUSTIVE:
+            return range(n_days)
+        return _landing_days(member_days, leaving, n_days)
+
+    spent = 0
+    for _round in range(3):
+        improved = False
+        costs = [member_cost(i, days_of[i]) if days_of[i] else 0.0 for i in range(n_members)]
+        if track_pairs:
+            for (a, b), count in together.items():
+                if count > 1:
+                    costs[a] += PAIR_COST * (count - 1)
+                    costs[b] += PAIR_COST * (count - 1)
+        for i in sorted(range(n_members), key=lambda i: -costs[i]):
+            if spent >= budget or costs[i] <= 0:
+                break
+            base_i = member_cost(i, days_of[i])
+            for d in list(days_of[i]):
+                if not movable[d, i]:
+                    continue
+                best: tuple[float, int, int] | None = None
+                for d2 in landing(days_of[i], d):
+                    if not candidates[d2, i] or d2 in days_of[i]:
+                        continue
+                    new_i = member_cost(i, moved(days_of[i], d, d2)) - base_i
+                    if new_i >= 0 and not track_pairs:
+                        continue
+                    for j in on_day[d2]:
+                        if not movable[d2, j] or not candidates[d, j] or d in days_of[j]:
+                            continue
+                        spent += 1
+                        delta = new_i + member_cost(j, moved(days_of[j], d2, d))
+                        delta -= member_cost(j, days_of[j])
+                        if track_pairs:
+                            delta += pair_delta(i, j, d, d2)
+                        if delta < -1e-9 and (best is None or delta < best[0]):
+                            best = (delta, j, d2)
+                if best is not None:
+                    apply(i, best[1], d, best[2])
+                    base_i = member_cost(i, days_of[i])
+                    improved = True
+        if not improved or spent >= budget:
+            break
+    return movable
+
+
+def _landing_days(member_days: list[int], leaving: int, n_days: int, spread: int = 2) -> list[int]:
+    """Days worth trying for a day that moves: around the middles of the widest holes
+    the person's other days leave (the period's ends count as holes too)."""
+    rest = [t for t in member_days if t != leaving]
+    if not rest:
+        return [t for t in range(max(0, leaving - 3), min(n_days, leaving + 4)) if t != leaving]
+    holes = [(rest[0], 0), (n_days - 1 - rest[-1], n_days - 1)]
+    holes += [((b - a) // 2, (a + b) // 2) for a, b in zip(rest, rest[1:], strict=False)]
+    holes.sort(reverse=True)
+    days: list[int] = []
+    for _, middle in holes[:3]:
+        days += [t for t in range(middle - spread, middle + spread + 1) if 0 <= t < n_days]
+    return days
+
+
+def _key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)

@@ -34,7 +34,7 @@ from scheduling.explain import explain_changes, explain_unfilled
 from scheduling.ledger import Ledger, build_ledger
 from scheduling.model import DayEntry, Plan, Rotation
 from scheduling.polish import polish
-from scheduling.spread import place_days, recent_weekdays
+from scheduling.spread import place_days, summarize_history
 
 BoolGrid = NDArray[np.bool_]
 
@@ -348,6 +348,7 @@ def make_plan(rotation: Rotation) -> Plan:
     counted = fairest_counts(problem, keep)
     kept = counted & keep if keep is not None else np.zeros_like(counted)
     counts = problem.fixed_count + counted.sum(axis=0)
+    history = summarize_history(rotation)
     placed = place_days(
         problem.days,
         problem.rotation,
@@ -355,13 +356,14 @@ def make_plan(rotation: Rotation) -> Plan:
         problem.free - kept.sum(axis=1),
         problem.fixed | kept,
         counts,
+        history,
     )
     placed = polish(
         placed,
         problem.fixed | kept,
         problem.candidates,
         np.array([day.weekday() for day in problem.days], dtype=np.int64),
-        recent_weekdays(rotation, len(problem.ids)),
+        history.recent,
         rotation.slots_per_day,
     )
     grid = problem.fixed | kept | placed

@@ -43,7 +43,7 @@ def polish(
     weekday: NDArray[np.int64],
     recent: BoolGrid,
     slots_per_day: int,
-    budget: int = 20_000,
+    budget: int = 8_000,
 ) -> BoolGrid:
     """Improve `chosen` (movable days) by count-preserving swaps; returns a new grid.
 
@@ -120,45 +120,51 @@ def polish(
             return range(n_days)
         return _landing_days(member_days, leaving, n_days)
 
-    spent = 0
-    for _round in range(3):
-        improved = False
-        costs = [member_cost(i, days_of[i]) if days_of[i] else 0.0 for i in range(n_members)]
-        if track_pairs:
-            for (a, b), count in together.items():
-                if count > 1:
-                    costs[a] += PAIR_COST * (count - 1)
-                    costs[b] += PAIR_COST * (count - 1)
-        for i in sorted(range(n_members), key=lambda i: -costs[i]):
-            if spent >= budget or costs[i] <= 0:
-                break
-            base_i = member_cost(i, days_of[i])
-            for d in list(days_of[i]):
-                if not movable[d, i]:
-                    continue
-                best: tuple[float, int, int] | None = None
-                for d2 in landing(days_of[i], d):
-                    if not candidates[d2, i] or d2 in days_of[i]:
+    def improve(with_pairs: bool, budget: int) -> None:
+        spent = 0
+        for _round in range(3):
+            improved = False
+            costs = [member_cost(i, days_of[i]) if days_of[i] else 0.0 for i in range(n_members)]
+            if with_pairs:
+                for (a, b), count in together.items():
+                    if count > 1:
+                        costs[a] += PAIR_COST * (count - 1)
+                        costs[b] += PAIR_COST * (count - 1)
+            for i in sorted(range(n_members), key=lambda i: -costs[i]):
+                if spent >= budget or costs[i] <= 0:
+                    break
+                base_i = member_cost(i, days_of[i])
+                for d in list(days_of[i]):
+                    if not movable[d, i]:
                         continue
-                    new_i = member_cost(i, moved(days_of[i], d, d2)) - base_i
-                    if new_i >= 0 and not track_pairs:
-                        continue
-                    for j in on_day[d2]:
-                        if not movable[d2, j] or not candidates[d, j] or d in days_of[j]:
+                    best: tuple[float, int, int] | None = None
+                    for d2 in landing(days_of[i], d):
+                        if not candidates[d2, i] or d2 in days_of[i]:
                             continue
-                        spent += 1
-                        delta = new_i + member_cost(j, moved(days_of[j], d2, d))
-                        delta -= member_cost(j, days_of[j])
-                        if track_pairs:
-                            delta += pair_delta(i, j, d, d2)
-                        if delta < -1e-9 and (best is None or delta < best[0]):
-                            best = (delta, j, d2)
-                if best is not None:
-                    apply(i, best[1], d, best[2])
-                    base_i = member_cost(i, days_of[i])
-                    improved = True
-        if not improved or spent >= budget:
-            break
+                        new_i = member_cost(i, moved(days_of[i], d, d2)) - base_i
+                        if new_i >= 0 and not with_pairs:
+                            continue
+                        for j in on_day[d2]:
+                            if not movable[d2, j] or not candidates[d, j] or d in days_of[j]:
+                                continue
+                            spent += 1
+                            delta = new_i + member_cost(j, moved(days_of[j], d2, d))
+                            delta -= member_cost(j, days_of[j])
+                            if with_pairs:
+                                delta += pair_delta(i, j, d, d2)
+                            if delta < -1e-9 and (best is None or delta < best[0]):
+                                best = (delta, j, d2)
+                    if best is not None:
+                        apply(i, best[1], d, best[2])
+                        base_i = member_cost(i, days_of[i])
+                        improved = True
+            if not improved or spent >= budget:
+                break
+
+    # Gaps and weekdays first (cheap to evaluate), then pairs with what is left.
+    improve(with_pairs=False, budget=budget * 3 // 4 if track_pairs else budget)
+    if track_pairs:
+        improve(with_pairs=True, budget=budget // 4)
     return movable
 
 

@@ -1,0 +1,97 @@
+"""Engines and sessions from a database URL, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+# How long a SQLite writer waits for another one before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseURLError(ValueError):
+    """A DATABASE_URL that names no database QueueDay can use."""
+
+
+def normalize_url(url: str) -> URL:
+    """The URL with its driver made explicit: postgres:// and postgresql:// use psycopg 3.
+
+    Hosting platforms hand out `postgres://user:pw@host/db`; SQLAlchemy only knows
+    `postgresql`, and would pick psycopg2 by default, which is not installed.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError, a plain one for junk
+        raise DatabaseURLError(f"DATABASE_URL: cannot parse {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed
+    raise DatabaseURLError(
+        f"DATABASE_URL: unsupported database {backend!r} (use sqlite:/// or postgresql://)"
+    )
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    """True for an in-memory SQLite database (`sqlite://` or `sqlite:///:memory:`)."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def make_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Engine:
+    """An engine for the URL, with SQLite made safe for several processes.
+
+    SQLite: WAL (readers never block the writer), foreign keys enforced, a busy timeout
+    so a second writer waits instead of failing, and transactions that start with
+    BEGIN IMMEDIATE so two read-then-write transactions serialize instead of one failing
+    on upgrade. An in-memory database is one shared connection (StaticPool).
+    """
+    parsed = (
+        normalize_url(url)
+        if isinstance(url, str)
+        else normalize_url(url.render_as_string(hide_password=False))
+    )
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, echo=echo, **kwargs)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("check_same_thread", False)
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    if is_memory_sqlite(parsed):
+        kwargs.setdefault("poolclass", StaticPool)
+    engine = create_engine(parsed, echo=echo, connect_args=connect_args, **kwargs)
+    _configure_sqlite(engine, memory=is_memory_sqlite(parsed))
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module: it would BEGIN (deferred)
+        # lazily and never for DDL; the "begin" listener below does it instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> Callable[[], Session]:
+    """Sessions that keep loaded values readable after commit (use cases return them)."""
+
+    def factory() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    return factory

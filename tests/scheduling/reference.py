@@ -123,13 +123,21 @@ def coverage(rotation: Rotation, days: Sequence[date]) -> dict[date, int]:
 
 
 def optimum(rotation: Rotation, days: Sequence[date]) -> tuple[Fraction, Fraction]:
-    """The fairest (max |balance|, sum of squares) of any plan with the required coverage.
+    """The fairest (max |balance|, sum of squares) of any plan with the required coverage."""
+    return fairest_and_most_kept(rotation, days, ())[0]
+
+
+def fairest_and_most_kept(
+    rotation: Rotation, days: Sequence[date], previous: Iterable[Entry]
+) -> tuple[tuple[Fraction, Fraction], int]:
+    """The optimal fairness, and the most `previous` entries a plan reaching it can keep.
 
     Brute force: every way of filling every day (fixed entries included, only available
     people, k_d distinct people a day) is enumerated day by day. Fairness depends on the
-    per-member counts only, so plans reaching the same counts are merged as we go; a
-    count vector is packed into one integer (digit i in base len(days) + 1 is member i's
-    count), so adding a day's choice is one addition without carries.
+    per-member counts only, so plans reaching the same counts are merged as we go,
+    keeping the largest number of previous entries any of them keeps. A count vector is
+    packed into one integer (digit i in base len(days) + 1 is member i's count), so
+    adding a day's choice is one addition without carries.
     """
     need = coverage(rotation, days)
     ids = [m.id for m in rotation.members]
@@ -139,37 +147,43 @@ def optimum(rotation: Rotation, days: Sequence[date]) -> tuple[Fraction, Fractio
     fixed: dict[date, set[str]] = {}
     for day, member in entries_of(rotation.fixed):
         fixed.setdefault(day, set()).add(member)
+    before = set(entries_of(previous))
     reachable = np.zeros(1, dtype=np.int64)
+    kept = np.zeros(1, dtype=np.int64)
     for day in days:
         pinned = fixed.get(day, set())
         free = [
             i for i, m in enumerate(rotation.members) if available(m, day) and m.id not in pinned
         ]
-        pinned_code = sum(digit[i] for i, member_id in enumerate(ids) if member_id in pinned)
-        steps = np.array(
-            [
-                pinned_code + sum(digit[i] for i in extra)
-                for extra in combinations(free, need[day] - len(pinned))
-            ],
-            dtype=np.int64,
+        chosen = [
+            [i for i, member_id in enumerate(ids) if member_id in pinned] + list(extra)
+            for extra in combinations(free, need[day] - len(pinned))
+        ]
+        steps = np.array([sum(digit[i] for i in people) for people in chosen], dtype=np.int64)
+        step_kept = np.array(
+            [sum((day, ids[i]) in before for i in people) for people in chosen], dtype=np.int64
         )
-        reachable = np.unique((reachable[:, None] + steps[None, :]).ravel())
+        codes = (reachable[:, None] + steps[None, :]).ravel()
+        totals = (kept[:, None] + step_kept[None, :]).ravel()
+        reachable, where = np.unique(codes, return_inverse=True)
+        kept = np.full(len(reachable), -1, dtype=np.int64)
+        np.maximum.at(kept, where.ravel(), totals)
     goal = targets(rotation, need)
     q = math.lcm(*(x.denominator for x in goal.values()))
     position = {member_id: i for i, member_id in enumerate(ids)}
-    best: tuple[int, int] | None = None
     count_rows = [((reachable // digit[i]) % base).tolist() for i in range(len(ids))]
     deviations = [
         [c * q - int(x * q) for c in count_rows[position[member_id]]]
         for member_id, x in goal.items()
     ]
-    for column in zip(*deviations, strict=True):
-        score = (max(abs(v) for v in column), sum(v * v for v in column))
+    best: tuple[int, int, int] | None = None
+    columns = list(zip(*deviations, strict=True)) if deviations else [()] * len(kept)
+    for column, most in zip(columns, kept.tolist(), strict=True):
+        score = (max((abs(v) for v in column), default=0), sum(v * v for v in column), -most)
         if best is None or score < best:
             best = score
-    if best is None:  # nobody counted
-        return (Fraction(0), Fraction(0))
-    return (Fraction(best[0], q), Fraction(best[1], q * q))
+    assert best is not None
+    return (Fraction(best[0], q), Fraction(best[1], q * q)), -best[2]
 
 
 def hard_rule_violations(rotation: Rotation, plan: Plan, days: Sequence[date]) -> list[str]:

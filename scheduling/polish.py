@@ -67,15 +67,24 @@ def polish(
         member_days.sort()
     movable = chosen.copy()
     ideal = [n_days / len(d) if d else float(n_days) for d in days_of]
-    track_pairs = 2 <= slots_per_day <= MAX_PAIR_SLOTS
+    # Pairs are worth tracking only when two people need not meet more than once: with
+    # few people and many slots, everyone shares days with everyone again and again.
+    pair_days = sum(len(people) * (len(people) - 1) // 2 for people in on_day)
+    active = sum(1 for member_days in days_of if member_days)
+    track_pairs = 2 <= slots_per_day <= MAX_PAIR_SLOTS and pair_days < active * (active - 1) // 2
     together: Counter[tuple[int, int]] = Counter()
     if track_pairs:
         for people in on_day:
             together.update(combinations(sorted(people), 2))
 
+    day_weekday = [int(w) for w in weekday]
+    recent_sets = [set(np.nonzero(row)[0].tolist()) for row in recent]
+
     def member_cost(i: int, member_days: list[int]) -> float:
         cost = _gap_cost(member_days, ideal[i])
-        return cost + WEEKDAY_COST * sum(bool(recent[i, weekday[t]]) for t in member_days)
+        if not recent_sets[i]:
+            return cost
+        return cost + WEEKDAY_COST * sum(1 for t in member_days if day_weekday[t] in recent_sets[i])
 
     def moved(member_days: list[int], old: int, new: int) -> list[int]:
         result = [t for t in member_days if t != old]
@@ -141,6 +150,7 @@ def polish(
                     for d2 in landing(days_of[i], d):
                         if not candidates[d2, i] or d2 in days_of[i]:
                             continue
+                        spent += 1
                         new_i = member_cost(i, moved(days_of[i], d, d2)) - base_i
                         if new_i >= 0 and not with_pairs:
                             continue

@@ -101,6 +101,8 @@ def place_days(
     axis = candidates | preplaced
     position = np.cumsum(axis, axis=0) - 1
     length = axis.sum(axis=0).astype(np.float64)
+    cells = np.maximum(counts, 1).astype(np.float64)
+    gap = np.maximum(length, 1.0) / cells
     ids = [m.id for m in rotation.members]
     phase = np.zeros(n_members)
     seed = np.zeros(n_members, dtype=np.int64)
@@ -108,9 +110,8 @@ def place_days(
     for rank, i in enumerate(order):
         phase[i] = (rank + 0.5) / len(order)
         seed[i] = rank
-    jitter = JITTER if rotation.slots_per_day >= 2 else 0.0
-    cells = np.maximum(counts, 1).astype(np.float64)
-    gap = np.maximum(length, 1.0) / cells
+    # Jitter breaks up pairs, but never by more than a sixth of anyone's gap.
+    jitter = np.minimum(JITTER, gap / 6) if rotation.slots_per_day >= 2 else np.zeros(n_members)
 
     def cell_and_distance(
         t: NDArray[np.int64], i: NDArray[np.int64]
@@ -119,7 +120,7 @@ def place_days(
         cell = np.clip(np.floor(middle / gap[i] - phase[i] + 0.5), 0, cells[i] - 1)
         # A fixed pseudo-random offset in [-1, 1) per (member, cell): deterministic.
         noise = ((seed[i] * 7919 + cell.astype(np.int64) * 104_729) % 1000) / 500.0 - 1.0
-        ideal = np.clip((cell + phase[i]) * gap[i] + jitter * noise, 0, length[i])
+        ideal = np.clip((cell + phase[i]) * gap[i] + jitter[i] * noise, 0, length[i])
         return cell.astype(np.int64), np.abs(middle - ideal)
 
     cell_base = np.zeros(n_members, dtype=np.int64)

@@ -97,7 +97,7 @@ def upgrade() -> None:
         "ix_feed_tokens_owner", "feed_tokens", ["workspace_id", "user_id", "rotation_id"]
     )
     for table in ("highlights", "tickets"):
-        columns = [
+        columns: list[sa.schema.SchemaItem] = [
             sa.Column("id", sa.Integer(), nullable=False),
             sa.Column("rotation_id", sa.Integer(), nullable=False),
             sa.Column("text", sa.Text(), nullable=False),
@@ -106,7 +106,7 @@ def upgrade() -> None:
             sa.Column("author", sa.String(), nullable=False),
             sa.Column("source", sa.String(), nullable=False),
         ]
-        extra: list[sa.Column[object] | sa.CheckConstraint] = []
+        extra: list[sa.schema.SchemaItem] = []
         if table == "tickets":
             extra = [
                 sa.Column("state", sa.String(), nullable=False),

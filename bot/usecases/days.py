@@ -1,0 +1,128 @@
+"""Putting people on days and taking them off, and re-planning the days that opened up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.usecases import audit
+from bot.usecases.errors import Conflict
+from bot.usecases.loading import planning_input
+from scheduling.model import DayEntry
+from scheduling.planner import make_plan
+from storage import queries
+from storage.models import (
+    Assignment,
+    AssignmentState,
+    Member,
+    Origin,
+    RequestState,
+    Rotation,
+)
+
+
+def place(
+    session: Session,
+    *,
+    rotation: Rotation,
+    member: Member,
+    day: date,
+    origin: Origin,
+    now: datetime,
+    state: AssignmentState = AssignmentState.PUBLISHED,
+) -> Assignment:
+    """Put a member on a day: a new row, or their cancelled row for that day revived.
+
+    One row per member, rotation and day (a schema constraint), so a day someone loses
+    and later gets back keeps its history in `revision`.
+    """
+    assert rotation.id is not None and member.id is not None
+    row = queries.assignment_row(session, rotation_id=rotation.id, day=day, member_id=member.id)
+    if row is None:
+        row = Assignment(
+            rotation_id=rotation.id,
+            day=day,
+            member_id=member.id,
+            state=state,
+            origin=origin,
+            revision=1,
+            created_at=now,
+            updated_at=now,
+        )
+    elif row.state == AssignmentState.CANCELLED:
+        row.state, row.origin, row.revision, row.updated_at = state, origin, row.revision + 1, now
+    else:
+        raise Conflict(f"<@{member.user_id}> is already on the queue on {day.isoformat()}.")
+    session.add(row)
+    return row
+
+
+def release(session: Session, row: Assignment, *, now: datetime) -> None:
+    """Take a member off a day; the row stays, cancelled."""
+    row.state, row.revision, row.updated_at = AssignmentState.CANCELLED, row.revision + 1, now
+    session.add(row)
+
+
+def close_requests_touching(
+    session: Session, assignment_ids: Iterable[int], *, actor: str, now: datetime
+) -> int:
+    """Cancel open swap and cover requests that give or take any of these days."""
+    requests = queries.open_requests_touching(session, assignment_ids=assignment_ids)
+    for request in requests:
+        request.state, request.decided_at, request.decided_by = RequestState.CANCELLED, now, actor
+        session.add(request)
+    return len(requests)
+
+
+def replan_days(
+    session: Session,
+    *,
+    rotation: Rotation,
+    days: Iterable[date],
+    today: date,
+    actor: str,
+    now: datetime,
+) -> list[DayEntry]:
+    """Fill the open slots of `days` (from today on) and change nothing else.
+
+    Every other live day up to the end of the published horizon is handed to the planner
+    as fixed, so only the opened slots are free; the planner picks who fills them by the
+    same fairness rules as a full plan. Returns the entries added.
+    """
+    assert rotation.id is not None
+    wanted = {day for day in days if day >= today}
+    if not wanted:
+        return []
+    session.flush()
+    ahead = queries.assignments_of(session, rotation_id=rotation.id, first=today)
+    if not ahead:
+        return []
+    horizon = max(max(row.day for row in ahead), max(wanted))
+    members = {m.id: m for m in queries.members_of(session, rotation_id=rotation.id)}
+    fixed = [DayEntry(row.day, members[row.member_id].user_id) for row in ahead]
+    spec = planning_input(session, rotation, start=today, end=horizon, fixed=fixed)
+    plan = make_plan(spec)
+    by_user = {m.user_id: m for m in members.values()}
+    added = sorted(entry for entry in set(plan.assignments) - set(fixed) if entry.day in wanted)
+    for entry in added:
+        row = place(
+            session,
+            rotation=rotation,
+            member=by_user[entry.member],
+            day=entry.day,
+            origin=Origin.PLAN,
+            now=now,
+        )
+        session.flush()
+        audit.record(
+            session,
+            rotation=rotation,
+            actor=actor,
+            action="assignment.replanned",
+            subject=f"assignment:{row.id}",
+            after={"day": entry.day.isoformat(), "user": entry.member},
+            now=now,
+        )
+    return added

@@ -1,0 +1,115 @@
+"""The one place database rows become the planner's Rotation."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+from fractions import Fraction
+
+from sqlmodel import Session
+
+from scheduling.calendar import WorkCalendar
+from scheduling.model import WEEKDAY_NAMES, DayEntry
+from scheduling.model import Member as PlanMember
+from scheduling.model import Rotation as PlanRotation
+from storage import queries
+from storage.models import Member, Rotation
+
+
+def workday_numbers(workdays: str) -> tuple[int, ...]:
+    """ "MO TU WE" -> (0, 1, 2)."""
+    return tuple(sorted({WEEKDAY_NAMES.index(name) for name in workdays.split()}))
+
+
+def weight_fraction(weight: float) -> Fraction:
+    """The weight exactly as written in decimal: 0.6 is 3/5, not the nearest binary float."""
+    return Fraction(repr(weight))
+
+
+def plan_members(session: Session, rotation: Rotation) -> tuple[PlanMember, ...]:
+    """Everyone ever in the rotation, with their time off as unavailable ranges."""
+    assert rotation.id is not None
+    away: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for block in queries.time_off_of(session, rotation_id=rotation.id):
+        away[block.member_id].append((block.first_day, block.last_day))
+    return tuple(
+        to_plan_member(member, away.get(member.id or 0, []))
+        for member in queries.members_of(session, rotation_id=rotation.id)
+    )
+
+
+def to_plan_member(member: Member, away: Iterable[tuple[date, date]] = ()) -> PlanMember:
+    """A member row as the core's Member."""
+    return PlanMember(
+        id=member.user_id,
+        name=member.display_name,
+        joined=member.joined,
+        left=member.left,
+        weight=weight_fraction(member.weight),
+        unavailable=tuple(sorted(away)),
+    )
+
+
+def work_calendar(session: Session, rotation: Rotation) -> WorkCalendar:
+    """The rotation's working days: weekdays, public holidays, closed days."""
+    assert rotation.id is not None
+    closed = {row.day for row in queries.closed_days_of(session, rotation_id=rotation.id)}
+    return WorkCalendar(
+        workday_numbers(rotation.workdays), rotation.country, rotation.subdivision, closed
+    )
+
+
+def planning_input(
+    session: Session,
+    rotation: Rotation,
+    *,
+    start: date,
+    end: date,
+    fixed: Iterable[DayEntry] = (),
+    previous: Iterable[DayEntry] | None = None,
+) -> PlanRotation:
+    """The planner's view of one period: members, calendar, history before `start`.
+
+    `fixed` entries that can no longer be kept (a day that stopped being a working day,
+    someone away or gone, more people than slots) are left out rather than handed to the
+    planner, which trusts its input: the caller sees them as removed from the plan.
+    """
+    assert rotation.id is not None
+    members = plan_members(session, rotation)
+    calendar = work_calendar(session, rotation)
+    by_id = {member.id: member for member in members}
+    kept: list[DayEntry] = []
+    per_day: Counter[date] = Counter()
+    for entry in sorted(set(fixed)):
+        member = by_id.get(entry.member)
+        if (
+            member is None
+            or not start <= entry.day <= end
+            or not calendar.is_working(entry.day)
+            or not member.available(entry.day)
+            or per_day[entry.day] >= rotation.slots_per_day
+        ):
+            continue
+        per_day[entry.day] += 1
+        kept.append(entry)
+    history = tuple(
+        DayEntry(day, user)
+        for day, user in queries.live_entries(
+            session, rotation_id=rotation.id, last=date.fromordinal(start.toordinal() - 1)
+        )
+    )
+    return PlanRotation(
+        start=start,
+        end=end,
+        members=members,
+        workdays=workday_numbers(rotation.workdays),
+        country=rotation.country,
+        subdivision=rotation.subdivision,
+        closed=frozenset(calendar.closed),
+        slots_per_day=rotation.slots_per_day,
+        timezone=rotation.timezone,
+        history=tuple(sorted(set(history))),
+        fixed=tuple(kept),
+        previous=None if previous is None else tuple(sorted(set(previous))),
+    )

@@ -1,0 +1,243 @@
+"""Creating and configuring a rotation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypedDict, Unpack
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from bot.usecases import audit
+from bot.usecases.access import check_now, load_rotation, require_admin
+from bot.usecases.errors import Conflict, InvalidInput
+from bot.usecases.transaction import unit_of_work
+from scheduling.calendar import UnknownRegion, WorkCalendar
+from scheduling.model import WEEKDAY_NAMES
+from storage import queries
+from storage.models import ClosedDay, Member, Role, Rotation, Workspace
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class RotationSettings:
+    """A rotation's configuration as plain values."""
+
+    name: str
+    channel: str | None
+    timezone: str
+    country: str | None
+    subdivision: str | None
+    workdays: tuple[str, ...]
+    slots_per_day: int
+    quarter_start_month: int
+    reminders_enabled: bool
+    reminder_time: str
+    reminder_days_before: int
+    closed_days: tuple[date, ...]
+    published_version: int
+
+
+class RotationChanges(TypedDict, total=False):
+    """Settings to change; a key left out stays as it is, None clears a nullable one."""
+
+    channel: str | None
+    timezone: str
+    country: str | None
+    subdivision: str | None
+    workdays: tuple[str, ...] | list[str]
+    slots_per_day: int
+    quarter_start_month: int
+    reminders_enabled: bool
+    reminder_time: str
+    reminder_days_before: int
+    closed_days: tuple[date, ...] | list[date]
+
+
+def settings_of(session: Session, rotation: Rotation) -> RotationSettings:
+    """The rotation's configuration as plain values."""
+    assert rotation.id is not None
+    return RotationSettings(
+        name=rotation.name,
+        channel=rotation.channel,
+        timezone=rotation.timezone,
+        country=rotation.country,
+        subdivision=rotation.subdivision,
+        workdays=tuple(rotation.workdays.split()),
+        slots_per_day=rotation.slots_per_day,
+        quarter_start_month=rotation.quarter_start_month,
+        reminders_enabled=rotation.reminders_enabled,
+        reminder_time=rotation.reminder_time,
+        reminder_days_before=rotation.reminder_days_before,
+        closed_days=tuple(r.day for r in queries.closed_days_of(session, rotation_id=rotation.id)),
+        published_version=rotation.published_version,
+    )
+
+
+def _workdays(names: tuple[str, ...] | list[str]) -> str:
+    upper = [name.strip().upper() for name in names]
+    unknown = [name for name in upper if name not in WEEKDAY_NAMES]
+    if unknown:
+        raise InvalidInput(f"Unknown weekday {unknown[0]!r}; use {' '.join(WEEKDAY_NAMES)}.")
+    if not upper:
+        raise InvalidInput("A rotation needs at least one working weekday.")
+    return " ".join(name for name in WEEKDAY_NAMES if name in upper)
+
+
+def _apply(session: Session, rotation: Rotation, changes: RotationChanges) -> None:
+    """Validate and set the changed settings on the row."""
+    if "channel" in changes:
+        rotation.channel = changes["channel"] or None
+    if "timezone" in changes:
+        try:
+            ZoneInfo(changes["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(
+                f"Unknown timezone {changes['timezone']!r}; use an IANA name like Europe/Berlin."
+            ) from None
+        rotation.timezone = changes["timezone"]
+    if "country" in changes:
+        rotation.country = (changes["country"] or "").upper() or None
+    if "subdivision" in changes:
+        rotation.subdivision = (changes["subdivision"] or "").upper() or None
+    if rotation.subdivision and not rotation.country:
+        raise InvalidInput("A holiday subdivision needs a country.")
+    if rotation.country:
+        try:
+            WorkCalendar((0,), rotation.country, rotation.subdivision)
+        except UnknownRegion as exc:
+            raise InvalidInput(f"Unknown holiday region: {exc}") from None
+    if "workdays" in changes:
+        rotation.workdays = _workdays(changes["workdays"])
+    if "slots_per_day" in changes:
+        if not 1 <= changes["slots_per_day"] <= 1000:
+            raise InvalidInput("People per day must be between 1 and 1000.")
+        rotation.slots_per_day = changes["slots_per_day"]
+    if "quarter_start_month" in changes:
+        if not 1 <= changes["quarter_start_month"] <= 12:
+            raise InvalidInput("The quarter start month must be between 1 and 12.")
+        rotation.quarter_start_month = changes["quarter_start_month"]
+    if "reminders_enabled" in changes:
+        rotation.reminders_enabled = bool(changes["reminders_enabled"])
+    if "reminder_time" in changes:
+        if not TIME_PATTERN.match(changes["reminder_time"]):
+            raise InvalidInput("The reminder time must look like 09:30 (24-hour clock).")
+        rotation.reminder_time = changes["reminder_time"]
+    if "reminder_days_before" in changes:
+        if not 0 <= changes["reminder_days_before"] <= 14:
+            raise InvalidInput("Reminders can be sent 0 to 14 days before.")
+        rotation.reminder_days_before = changes["reminder_days_before"]
+    if "closed_days" in changes:
+        assert rotation.id is not None
+        wanted = set(changes["closed_days"])
+        for row in queries.closed_days_of(session, rotation_id=rotation.id):
+            if row.day in wanted:
+                wanted.discard(row.day)
+            else:
+                session.delete(row)
+        for day in sorted(wanted):
+            session.add(ClosedDay(rotation_id=rotation.id, day=day, note=""))
+
+
+def create_rotation(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    actor_name: str,
+    now: datetime,
+    name: str,
+    workspace_name: str = "",
+    enterprise_id: str | None = None,
+    **settings: Unpack[RotationChanges],
+) -> RotationSettings:
+    """Create a rotation (and its workspace on first use); its creator becomes its admin."""
+    check_now(now)
+    with unit_of_work(session):
+        if not NAME_PATTERN.match(name):
+            raise InvalidInput(
+                "A rotation name is 1-40 lower-case letters, digits, '-', '_' or '.', "
+                f"starting with a letter or digit; got {name!r}."
+            )
+        workspace = queries.workspace_by_team(session, team_id=team_id)
+        if workspace is None:
+            workspace = Workspace(
+                team_id=team_id, enterprise_id=enterprise_id, name=workspace_name, created_at=now
+            )
+            session.add(workspace)
+            session.flush()
+        assert workspace.id is not None
+        if queries.rotation_by_name(session, workspace_id=workspace.id, name=name):
+            raise Conflict(f"There is already a rotation called {name!r}.")
+        rotation = Rotation(workspace_id=workspace.id, name=name, created_at=now, updated_at=now)
+        session.add(rotation)
+        session.flush()
+        _apply(session, rotation, settings)
+        session.add(
+            Member(
+                rotation_id=rotation.id or 0,
+                user_id=actor,
+                display_name=actor_name or actor,
+                role=Role.ADMIN,
+                joined=None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            rotation=rotation,
+            actor=actor,
+            action="rotation.create",
+            subject=f"rotation:{rotation.id}",
+            after=audit.snapshot(rotation),
+            now=now,
+        )
+        result = settings_of(session, rotation)
+    return result
+
+
+def configure_rotation(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    **changes: Unpack[RotationChanges],
+) -> RotationSettings:
+    """Change a rotation's settings (admins only).
+
+    Published days stay as they are; the next publish plans with the new settings.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        require_admin(session, row, actor, "change its settings")
+        before = audit.snapshot(row)
+        before_closed = settings_of(session, row).closed_days
+        _apply(session, row, changes)
+        row.updated_at = now
+        session.add(row)
+        session.flush()
+        after = audit.snapshot(row)
+        result = settings_of(session, row)
+        assert before is not None and after is not None
+        before["closed_days"] = [d.isoformat() for d in before_closed]
+        after["closed_days"] = [d.isoformat() for d in result.closed_days]
+        audit.record(
+            session,
+            rotation=row,
+            actor=actor,
+            action="rotation.configure",
+            subject=f"rotation:{row.id}",
+            before=before,
+            after=after,
+            now=now,
+        )
+    return result

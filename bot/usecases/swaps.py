@@ -1,0 +1,424 @@
+"""Swap and cover requests: asking, accepting, declining, withdrawing.
+
+A swap trades two people's days; a cover hands one person's day to someone else, who
+then has one day more than their share and gets it back from the ledger in a later
+plan. Accepting re-checks everything against the current rows (the days may have
+changed since the request) and applies both halves in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.usecases import audit
+from bot.usecases.access import (
+    check_now,
+    find_member,
+    is_admin,
+    load_rotation,
+    load_workspace,
+    local_today,
+    not_in_past,
+)
+from bot.usecases.days import close_requests_touching, place, release
+from bot.usecases.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.usecases.loading import to_plan_member, work_calendar
+from bot.usecases.transaction import unit_of_work
+from storage import queries
+from storage.models import (
+    Assignment,
+    AssignmentState,
+    Member,
+    Origin,
+    RequestKind,
+    RequestState,
+    Rotation,
+    SwapRequest,
+)
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """A swap or cover request as plain values."""
+
+    id: int
+    rotation: str
+    kind: str
+    state: str
+    requester: str
+    day: date
+    counterpart: str | None
+    counterpart_day: date | None
+    expires_at: datetime | None
+
+
+def _info(
+    request: SwapRequest,
+    rotation: Rotation,
+    requester: Member,
+    counterpart: Member | None,
+    day: date,
+    counterpart_day: date | None,
+) -> RequestInfo:
+    assert request.id is not None
+    return RequestInfo(
+        id=request.id,
+        rotation=rotation.name,
+        kind=request.kind,
+        state=request.state,
+        requester=requester.user_id,
+        day=day,
+        counterpart=counterpart.user_id if counterpart else None,
+        counterpart_day=counterpart_day,
+        expires_at=request.expires_at,
+    )
+
+
+def _published_day(session: Session, rotation: Rotation, member: Member, day: date) -> Assignment:
+    assert rotation.id is not None and member.id is not None
+    row = queries.assignment_row(session, rotation_id=rotation.id, day=day, member_id=member.id)
+    if row is None or row.state != AssignmentState.PUBLISHED:
+        raise NotFound(f"<@{member.user_id}> is not on the queue on {day.isoformat()}.")
+    return row
+
+
+def _check_can_take(session: Session, rotation: Rotation, member: Member, day: date) -> None:
+    """Refuse if `member` can't be on the queue on `day`: away, not on the team, busy."""
+    assert rotation.id is not None and member.id is not None
+    away = [
+        (b.first_day, b.last_day)
+        for b in queries.time_off_of(session, rotation_id=rotation.id, member_id=member.id)
+    ]
+    if not to_plan_member(member, away).on_team(day):
+        raise Conflict(f"<@{member.user_id}> is not on {rotation.name} on {day.isoformat()}.")
+    if to_plan_member(member, away).time_off_on(day) is not None:
+        raise Conflict(f"<@{member.user_id}> is away on {day.isoformat()}.")
+    row = queries.assignment_row(session, rotation_id=rotation.id, day=day, member_id=member.id)
+    if row is not None and row.state != AssignmentState.CANCELLED:
+        raise Conflict(f"<@{member.user_id}> is already on the queue on {day.isoformat()}.")
+    reason = work_calendar(session, rotation).non_working_reason(day)
+    if reason is not None:
+        raise Conflict(f"{day.isoformat()} is {reason}.")
+
+
+def _no_open_request(session: Session, assignments: list[Assignment]) -> None:
+    ids = [a.id for a in assignments if a.id is not None]
+    if queries.open_requests_touching(session, assignment_ids=ids):
+        raise Conflict("There is already an open swap or cover request for that day.")
+
+
+def request_swap(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    day: date,
+    counterpart: str,
+    counterpart_day: date,
+    expires_at: datetime | None = None,
+    note: str = "",
+) -> RequestInfo:
+    """Ask `counterpart` to trade their `counterpart_day` for the actor's `day`."""
+    return _request(
+        session,
+        team_id=team_id,
+        rotation=rotation,
+        actor=actor,
+        now=now,
+        day=day,
+        counterpart=counterpart,
+        counterpart_day=counterpart_day,
+        expires_at=expires_at,
+        note=note,
+        kind=RequestKind.SWAP,
+    )
+
+
+def request_cover(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    day: date,
+    counterpart: str | None = None,
+    expires_at: datetime | None = None,
+    note: str = "",
+) -> RequestInfo:
+    """Ask `counterpart` (or, with None, anyone in the rotation) to take the actor's day."""
+    return _request(
+        session,
+        team_id=team_id,
+        rotation=rotation,
+        actor=actor,
+        now=now,
+        day=day,
+        counterpart=counterpart,
+        counterpart_day=None,
+        expires_at=expires_at,
+        note=note,
+        kind=RequestKind.COVER,
+    )
+
+
+def _request(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    day: date,
+    counterpart: str | None,
+    counterpart_day: date | None,
+    expires_at: datetime | None,
+    note: str,
+    kind: RequestKind,
+) -> RequestInfo:
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        assert row.id is not None
+        today = local_today(row, now)
+        requester = find_member(session, row, actor)
+        not_in_past(day, today, "Your day")
+        mine = _published_day(session, row, requester, day)
+        other: Member | None = None
+        theirs: Assignment | None = None
+        if counterpart is not None:
+            if counterpart == actor:
+                raise InvalidInput("You can't swap with yourself.")
+            other = find_member(session, row, counterpart)
+            _check_can_take(session, row, other, day)
+        if kind == RequestKind.SWAP:
+            assert other is not None and counterpart_day is not None
+            not_in_past(counterpart_day, today, "Their day")
+            theirs = _published_day(session, row, other, counterpart_day)
+            _check_can_take(session, row, requester, counterpart_day)
+        if expires_at is not None and expires_at <= now:
+            raise PastExpiry(f"The request would expire at {expires_at.isoformat()}, already past.")
+        _no_open_request(session, [mine] + ([theirs] if theirs else []))
+        assert mine.id is not None and requester.id is not None
+        request = SwapRequest(
+            rotation_id=row.id,
+            kind=kind,
+            state=RequestState.OPEN,
+            assignment_id=mine.id,
+            assignment_revision=mine.revision,
+            requester_id=requester.id,
+            counterpart_id=other.id if other else None,
+            counterpart_assignment_id=theirs.id if theirs else None,
+            counterpart_revision=theirs.revision if theirs else None,
+            note=note.strip(),
+            created_at=now,
+            expires_at=expires_at,
+        )
+        session.add(request)
+        session.flush()
+        audit.record(
+            session,
+            rotation=row,
+            actor=actor,
+            action=f"{kind.value}.request",
+            subject=f"swap_request:{request.id}",
+            after=audit.snapshot(request),
+            now=now,
+        )
+        result = _info(request, row, requester, other, day, counterpart_day)
+    return result
+
+
+class PastExpiry(InvalidInput):
+    """An expiry time that has already passed."""
+
+
+def _load_request(
+    session: Session, *, team_id: str, request_id: int
+) -> tuple[SwapRequest, Rotation]:
+    """The request and its rotation (locked, then the request locked, in that order)."""
+    workspace = load_workspace(session, team_id=team_id)
+    request = queries.swap_request_by_id(session, request_id=request_id)
+    if request is None:
+        raise NotFound(f"There is no swap or cover request #{request_id}.")
+    rotation = queries.rotation_by_id(session, rotation_id=request.rotation_id, for_update=True)
+    if rotation.workspace_id != workspace.id:
+        raise NotFound(f"There is no swap or cover request #{request_id}.")
+    locked = queries.swap_request_by_id(session, request_id=request_id, for_update=True)
+    assert locked is not None
+    return locked, rotation
+
+
+def _must_be_open(request: SwapRequest, now: datetime) -> None:
+    if request.state != RequestState.OPEN:
+        raise Conflict(f"This request was already {request.state}.")
+    if request.expires_at is not None and request.expires_at <= now:
+        raise Conflict("This request has expired.")
+
+
+def accept_request(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    now: datetime,
+    request_id: int,
+) -> RequestInfo:
+    """Accept a swap or cover: re-validated now, applied atomically; one accept wins.
+
+    The rotation and the request rows are locked, so a second accept (or a publish)
+    waits and then sees the request taken. Each day must still be the same revision the
+    request was made against, in the future, and free for its new owner.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        request, rotation = _load_request(session, team_id=team_id, request_id=request_id)
+        _must_be_open(request, now)
+        today = local_today(rotation, now)
+        requester = session.get(Member, request.requester_id)
+        assert requester is not None
+        if request.counterpart_id is not None:
+            taker = session.get(Member, request.counterpart_id)
+            assert taker is not None
+            if actor != taker.user_id:
+                raise NotAllowed(f"Only <@{taker.user_id}> can accept this request.")
+        else:
+            taker = find_member(session, rotation, actor)
+            if taker.id == requester.id:
+                raise InvalidInput("You can't cover your own day.")
+        mine = queries.assignment_by_id(session, assignment_id=request.assignment_id)
+        assert mine is not None
+        if mine.revision != request.assignment_revision or mine.state != AssignmentState.PUBLISHED:
+            raise Conflict(
+                f"<@{requester.user_id}>'s day {mine.day.isoformat()} changed since the request."
+            )
+        not_in_past(mine.day, today, "The day")
+        theirs: Assignment | None = None
+        if request.counterpart_assignment_id is not None:
+            theirs = queries.assignment_by_id(
+                session, assignment_id=request.counterpart_assignment_id
+            )
+            assert theirs is not None
+            if (
+                theirs.revision != request.counterpart_revision
+                or theirs.state != AssignmentState.PUBLISHED
+            ):
+                raise Conflict(f"Your day {theirs.day.isoformat()} changed since the request.")
+            not_in_past(theirs.day, today, "Your day")
+        _check_can_take(session, rotation, taker, mine.day)
+        if theirs is not None:
+            _check_can_take(session, rotation, requester, theirs.day)
+        origin = Origin.SWAP if request.kind == RequestKind.SWAP else Origin.COVER
+        release(session, mine, now=now)
+        if theirs is not None:
+            release(session, theirs, now=now)
+        request.state, request.decided_at, request.decided_by = RequestState.ACCEPTED, now, actor
+        request.counterpart_id = taker.id
+        session.add(request)
+        session.flush()
+        others = [a.id for a in (mine, theirs) if a is not None and a.id is not None]
+        close_requests_touching(session, others, actor=actor, now=now)
+        place(session, rotation=rotation, member=taker, day=mine.day, origin=origin, now=now)
+        if theirs is not None:
+            place(
+                session, rotation=rotation, member=requester, day=theirs.day, origin=origin, now=now
+            )
+        audit.record(
+            session,
+            rotation=rotation,
+            actor=actor,
+            action=f"{request.kind}.accept",
+            subject=f"swap_request:{request.id}",
+            before={"day": mine.day.isoformat(), "user": requester.user_id},
+            after={
+                "day": mine.day.isoformat(),
+                "user": taker.user_id,
+                "counterpart_day": theirs.day.isoformat() if theirs else None,
+            },
+            now=now,
+        )
+        result = _info(
+            request, rotation, requester, taker, mine.day, theirs.day if theirs else None
+        )
+    return result
+
+
+def decline_request(
+    session: Session, *, team_id: str, actor: str, now: datetime, request_id: int
+) -> RequestInfo:
+    """The person asked says no (an open cover has nobody to decline it)."""
+    return _close(
+        session,
+        team_id=team_id,
+        actor=actor,
+        now=now,
+        request_id=request_id,
+        state=RequestState.DECLINED,
+    )
+
+
+def cancel_request(
+    session: Session, *, team_id: str, actor: str, now: datetime, request_id: int
+) -> RequestInfo:
+    """The requester (or an admin) withdraws the request."""
+    return _close(
+        session,
+        team_id=team_id,
+        actor=actor,
+        now=now,
+        request_id=request_id,
+        state=RequestState.CANCELLED,
+    )
+
+
+def _close(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    now: datetime,
+    request_id: int,
+    state: RequestState,
+) -> RequestInfo:
+    check_now(now)
+    with unit_of_work(session):
+        request, rotation = _load_request(session, team_id=team_id, request_id=request_id)
+        _must_be_open(request, now)
+        requester = session.get(Member, request.requester_id)
+        assert requester is not None
+        counterpart = (
+            session.get(Member, request.counterpart_id) if request.counterpart_id else None
+        )
+        if state == RequestState.DECLINED:
+            if counterpart is None or actor != counterpart.user_id:
+                raise NotAllowed("Only the person asked can decline this request.")
+        elif actor != requester.user_id and not is_admin(session, rotation, actor):
+            raise NotAllowed(f"Only <@{requester.user_id}> or an admin can cancel this request.")
+        request.state, request.decided_at, request.decided_by = state, now, actor
+        session.add(request)
+        audit.record(
+            session,
+            rotation=rotation,
+            actor=actor,
+            action=f"{request.kind}.{'decline' if state == RequestState.DECLINED else 'cancel'}",
+            subject=f"swap_request:{request.id}",
+            before={"state": RequestState.OPEN.value},
+            after={"state": state.value},
+            now=now,
+        )
+        mine = queries.assignment_by_id(session, assignment_id=request.assignment_id)
+        theirs = (
+            queries.assignment_by_id(session, assignment_id=request.counterpart_assignment_id)
+            if request.counterpart_assignment_id
+            else None
+        )
+        assert mine is not None
+        result = _info(
+            request, rotation, requester, counterpart, mine.day, theirs.day if theirs else None
+        )
+    return result

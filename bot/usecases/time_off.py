@@ -1,0 +1,185 @@
+"""Booking and cancelling time off; the days it takes away are re-planned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.usecases import audit
+from bot.usecases.access import (
+    check_now,
+    find_member,
+    load_rotation,
+    local_today,
+    not_in_past,
+    require_self_or_admin,
+)
+from bot.usecases.days import close_requests_touching, release, replan_days
+from bot.usecases.errors import Conflict, InvalidInput, NotFound
+from bot.usecases.transaction import unit_of_work
+from scheduling.model import DayEntry
+from storage import queries
+from storage.models import AssignmentState, TimeOff
+
+LONGEST_BOOKING_DAYS = 366
+
+
+@dataclass(frozen=True)
+class TimeOffResult:
+    """A booking or cancellation and the days it moved."""
+
+    id: int
+    user: str
+    first_day: date
+    last_day: date
+    released: tuple[date, ...]
+    replacements: tuple[DayEntry, ...]
+
+
+def book_time_off(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    user: str,
+    first_day: date,
+    last_day: date,
+    note: str = "",
+) -> TimeOffResult:
+    """Book days away for oneself (or, for an admin, for anyone).
+
+    The person's published days inside the range go to others, chosen by the planner
+    with every other day kept; their fair share is unchanged (time off only rules days
+    out), so the ledger pays the days back in a later plan.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        require_self_or_admin(session, row, actor, user, "book time off for them")
+        member = find_member(session, row, user)
+        assert row.id is not None and member.id is not None
+        today = local_today(row, now)
+        not_in_past(first_day, today, "The first day")
+        if last_day < first_day:
+            raise InvalidInput(
+                f"The last day {last_day.isoformat()} is before the first {first_day.isoformat()}."
+            )
+        if (last_day - first_day).days >= LONGEST_BOOKING_DAYS:
+            raise InvalidInput("Time off can be booked for at most a year at a time.")
+        if member.left is not None and first_day > member.left:
+            raise InvalidInput(f"<@{user}> left {row.name} on {member.left.isoformat()}.")
+        for block in queries.time_off_of(session, rotation_id=row.id, member_id=member.id):
+            if block.first_day <= last_day and first_day <= block.last_day:
+                raise Conflict(
+                    f"This overlaps time off already booked for <@{user}>: "
+                    f"{block.first_day.isoformat()} to {block.last_day.isoformat()}."
+                )
+        block = TimeOff(
+            member_id=member.id,
+            first_day=first_day,
+            last_day=last_day,
+            note=note.strip(),
+            created_by=actor,
+            created_at=now,
+        )
+        session.add(block)
+        session.flush()
+        affected = [
+            a
+            for a in queries.assignments_of(
+                session,
+                rotation_id=row.id,
+                first=first_day,
+                last=last_day,
+                states=(AssignmentState.PUBLISHED, AssignmentState.PLANNED),
+            )
+            if a.member_id == member.id
+        ]
+        for assignment in affected:
+            release(session, assignment, now=now)
+        close_requests_touching(
+            session, [a.id for a in affected if a.id is not None], actor=actor, now=now
+        )
+        audit.record(
+            session,
+            rotation=row,
+            actor=actor,
+            action="time_off.book",
+            subject=f"time_off:{block.id}",
+            after={
+                **(audit.snapshot(block) or {}),
+                "user": user,
+                "released": [a.day.isoformat() for a in affected],
+            },
+            now=now,
+        )
+        added = replan_days(
+            session, rotation=row, days=[a.day for a in affected], today=today, actor=actor, now=now
+        )
+        assert block.id is not None
+        result = TimeOffResult(
+            id=block.id,
+            user=user,
+            first_day=first_day,
+            last_day=last_day,
+            released=tuple(a.day for a in affected),
+            replacements=tuple(added),
+        )
+    return result
+
+
+def cancel_time_off(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    time_off_id: int,
+) -> TimeOffResult:
+    """Cancel booked time off that has not ended yet.
+
+    Days already handed to others stay with them; any day left short of people for lack
+    of anyone available is filled again where the person is now free.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        assert row.id is not None
+        block = session.get(TimeOff, time_off_id)
+        members = {m.id: m for m in queries.members_of(session, rotation_id=row.id)}
+        if block is None or block.member_id not in members:
+            raise NotFound(f"There is no time off #{time_off_id} in {row.name}.")
+        member = members[block.member_id]
+        require_self_or_admin(session, row, actor, member.user_id, "cancel their time off")
+        today = local_today(row, now)
+        not_in_past(block.last_day, today, "That time off ended on")
+        audit.record(
+            session,
+            rotation=row,
+            actor=actor,
+            action="time_off.cancel",
+            subject=f"time_off:{block.id}",
+            before={**(audit.snapshot(block) or {}), "user": member.user_id},
+            now=now,
+        )
+        session.delete(block)
+        session.flush()
+        days = [
+            date.fromordinal(n)
+            for n in range(max(block.first_day, today).toordinal(), block.last_day.toordinal() + 1)
+        ]
+        added = replan_days(session, rotation=row, days=days, today=today, actor=actor, now=now)
+        result = TimeOffResult(
+            id=time_off_id,
+            user=member.user_id,
+            first_day=block.first_day,
+            last_day=block.last_day,
+            released=(),
+            replacements=tuple(added),
+        )
+    return result

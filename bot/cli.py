@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot import cli_storage
 from bot.plan_output import plan_table, plan_to_json
 from scheduling.planner import make_plan
 from scheduling.spec import SpecError, parse_spec, spec_warnings
@@ -73,3 +74,6 @@ def plan(spec_file: Path, output: Path | None, output_format: str, explain: bool
             output.write_text(rendered, encoding="utf-8")
         except OSError as exc:
             raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+cli_storage.register(main)

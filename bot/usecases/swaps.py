@@ -67,8 +67,8 @@ def _info(
     return RequestInfo(
         id=request.id,
         rotation=rotation.name,
-        kind=request.kind,
-        state=request.state,
+        kind=str(request.kind),
+        state=str(request.state),
         requester=requester.user_id,
         day=day,
         counterpart=counterpart.user_id if counterpart else None,

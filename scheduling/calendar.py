@@ -41,9 +41,9 @@ class WorkCalendar:
         if day.weekday() not in self.workdays:
             return f"not a working day ({WEEKDAY_LONG[day.weekday()]})"
         if self.public is not None and day in self.public:
-            return f"public holiday ({self.public.get(day)})"
+            return f"a public holiday ({self.public.get(day)})"
         if day in self.closed:
-            return "closed date"
+            return "a closed date"
         return None
 
     def is_working(self, day: date) -> bool:

@@ -102,6 +102,8 @@ def _apply(session: Session, rotation: Rotation, changes: RotationChanges) -> No
         rotation.timezone = changes["timezone"]
     if "country" in changes:
         rotation.country = (changes["country"] or "").upper() or None
+        if rotation.country is None:
+            rotation.subdivision = None  # no country, no region of it
     if "subdivision" in changes:
         rotation.subdivision = (changes["subdivision"] or "").upper() or None
     if rotation.subdivision and not rotation.country:

@@ -42,7 +42,8 @@ def _seed_at_0001(engine: Engine) -> None:
     with engine.begin() as c:
         c.execute(
             text(
-                "INSERT INTO workspaces (id, team_id, name, created_at) VALUES (1, 'T1', 'Acme', :t)"
+                "INSERT INTO workspaces (id, team_id, name, created_at) "
+                "VALUES (1, 'T1', 'Acme', :t)"
             ),
             {"t": T0},
         )
@@ -56,15 +57,15 @@ def _seed_at_0001(engine: Engine) -> None:
         )
         c.execute(
             text(
-                "INSERT INTO members (id, rotation_id, user_id, display_name, weight, joined, role, "
-                "created_at, updated_at) VALUES (1, 1, 'U1', 'Ada', 0.5, :d, 'admin', :t, :t)"
+                "INSERT INTO members (id, rotation_id, user_id, display_name, weight, joined, "
+                "role, created_at, updated_at) VALUES (1, 1, 'U1', 'Ada', 0.5, :d, 'admin', :t, :t)"
             ),
             {"t": T0, "d": date(2026, 1, 1)},
         )
         c.execute(
             text(
-                "INSERT INTO assignments (id, rotation_id, day, member_id, state, origin, revision, "
-                "created_at, updated_at) VALUES (1, 1, :d, 1, 'done', 'plan', 3, :t, :t)"
+                "INSERT INTO assignments (id, rotation_id, day, member_id, state, origin, "
+                "revision, created_at, updated_at) VALUES (1, 1, :d, 1, 'done', 'plan', 3, :t, :t)"
             ),
             {"t": T0, "d": date(2027, 1, 5)},
         )

@@ -13,7 +13,6 @@ from sqlmodel import Session, func, select
 import bot.usecases as uc
 from storage.models import (
     Assignment,
-    AssignmentState,
     AuditEntry,
     Member,
     PlanVersion,

@@ -1,0 +1,183 @@
+"""The Bolt app, built by a factory from settings-like values; listeners registered per kind.
+
+One workspace per install: `auth.test` at start names the token's team, every request
+is authorized with that one token, and a request from any other team gets a polite
+refusal (`bot.middleware.refuse_other_teams`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.engine import Engine
+
+from bot import middleware
+from bot.listeners import actions, commands, errors, events, shortcuts, views
+from bot.services import Installation, Services, utc_now
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+# Bolt's default pool of 5 threads turned a sixth concurrent command into a 404 after
+# 3 s; 32 answered bursts at once (DESIGN.md section 5).
+LISTENER_THREADS = 32
+
+
+class SlackAuthError(RuntimeError):
+    """Slack refused the bot token at start (`auth.test` failed)."""
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """What the Slack side needs from the settings; secrets as plain strings."""
+
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackConfig:
+        def secret(value: Any) -> str | None:
+            if value is None:
+                return None
+            return str(value.get_secret_value()) or None
+
+        return cls(
+            bot_token=secret(settings.slack_bot_token),
+            signing_secret=secret(settings.slack_signing_secret),
+            app_token=secret(settings.slack_app_token),
+            api_url=settings.slack_api_url,
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is set; HTTP otherwise."""
+        return bool(self.app_token)
+
+    def missing(self) -> list[str]:
+        """The environment variables `serve` needs and does not have."""
+        names = [] if self.bot_token else ["SLACK_BOT_TOKEN"]
+        if not self.socket_mode and not self.signing_secret:
+            names.append("SLACK_SIGNING_SECRET")
+        return names
+
+
+def make_client(api_url: str = DEFAULT_API_URL, token: str | None = None) -> WebClient:
+    """A Web API client for `api_url` that waits out 429s (Retry-After) and retries
+    dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whose bot token this is: the workspace, and the authorization Bolt uses for it."""
+
+    installation: Installation
+    authorization: AuthorizeResult
+
+
+def identify(client: WebClient, token: str) -> Identity:
+    """Ask Slack whose token this is (`auth.test`).
+
+    Raises:
+        SlackAuthError: Slack refused the token or could not be reached.
+    """
+    try:
+        response = client.auth_test(token=token)
+    except SlackApiError as exc:
+        raise SlackAuthError(
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error', 'unknown error')}"
+        ) from None
+    except OSError as exc:
+        raise SlackAuthError(f"cannot reach Slack at {client.base_url}: {exc}") from None
+    installation = Installation(
+        team_id=str(response["team_id"]),
+        team_name=str(response.get("team") or ""),
+        bot_user_id=response.get("user_id"),
+        bot_id=response.get("bot_id"),
+        enterprise_id=response.get("enterprise_id") or None,
+    )
+    authorization = AuthorizeResult.from_auth_test_response(
+        bot_token=token, auth_test_response=response
+    )
+    return Identity(installation, authorization)
+
+
+def create_app(
+    config: SlackConfig,
+    *,
+    identity: Identity | None = None,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    base_url: str = "http://localhost:3000",
+    listener_threads: int = LISTENER_THREADS,
+) -> App:
+    """The Bolt app for the bot token's workspace, every listener registered.
+
+    Calls `auth.test` once to learn the workspace unless `identity` already says
+    (see `identify`); request verification stays on (a bad signature or a stale
+    timestamp gets 401).
+
+    Raises:
+        SlackAuthError: Slack refused the bot token.
+    """
+    if not config.bot_token:
+        raise SlackAuthError("SLACK_BOT_TOKEN is not set")
+    # The app's client has no token: Bolt gives each request its own copy with the
+    # token that `authorize` returns, and the copy keeps the base URL and retries.
+    client = make_client(config.api_url)
+    if identity is None:
+        identity = identify(client, config.bot_token)
+    installation, authorization = identity.installation, identity.authorization
+    log.info("serving Slack workspace %s (%s)", installation.team_name, installation.team_id)
+
+    def authorize() -> AuthorizeResult:
+        return authorization
+
+    app = App(
+        name="queueday",
+        client=client,
+        signing_secret=config.signing_secret or "",
+        authorize=authorize,
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(listener_threads, thread_name_prefix="bolt"),
+        logger=logging.getLogger("bot.slack"),
+    )
+    services = Services(installation=installation, engine=engine, clock=clock, base_url=base_url)
+    app.use(middleware.refuse_other_teams(installation.team_id))
+    app.use(middleware.skip_repeated_events(middleware.RecentIds()))
+    app.use(middleware.provide(services))
+    register_listeners(app)
+    return app
+
+
+def register_listeners(app: App) -> None:
+    """Every listener module's `register(app)`, and the one error handler."""
+    for module in (commands, actions, views, events, shortcuts, errors):
+        module.register(app)

@@ -1,0 +1,107 @@
+"""`queueday serve`: the Slack app and the web endpoints in one process."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+log = logging.getLogger(__name__)
+
+
+class NotConfigured(click.ClickException):
+    """A setting `serve` needs is missing or wrong: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve)
+
+
+@click.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    envvar="PORT",
+    default=3000,
+    show_default=True,
+    help="Port to listen on (default $PORT, else 3000).",
+)
+@click.option("--access-log/--no-access-log", default=False, help="Log every HTTP request.")
+def serve(host: str, port: int, access_log: bool) -> None:
+    """Serve Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), feeds and /healthz."""
+    # Imported here so that `queueday plan` does not load the web stack.
+    import uvicorn
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError
+
+    from bot.app import SlackAuthError, SlackConfig, create_app, identify, make_client
+    from bot.settings import Settings, make_engine_from, secret_key
+    from bot.web import create_web_app
+    from storage import migrate
+    from storage.db import DatabaseURLError
+
+    _configure_logging()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise NotConfigured(str(exc).splitlines()[0]) from None
+    config = SlackConfig.from_settings(settings)
+    missing = config.missing()
+    if missing:
+        mode = "Socket Mode" if config.socket_mode else "HTTP mode"
+        verb = "is" if len(missing) == 1 else "are"
+        raise NotConfigured(f"{' and '.join(missing)} {verb} not set ({mode}); see README")
+    assert config.bot_token is not None
+    try:
+        engine = make_engine_from(settings)
+    except DatabaseURLError as exc:
+        raise NotConfigured(str(exc)) from None
+    if secret_key(settings) is None:
+        raise NotConfigured("QUEUEDAY_SECRET_KEY is not set; PostgreSQL deployments need one")
+    try:
+        migrate.upgrade(engine)
+    except OperationalError as exc:
+        raise click.ClickException(f"database error: {str(exc.orig).strip()}") from None
+    try:
+        identity = identify(make_client(config.api_url), config.bot_token)
+    except SlackAuthError as exc:
+        raise click.ClickException(str(exc)) from None
+    bolt_app = create_app(
+        config, identity=identity, engine=engine, base_url=settings.queueday_base_url
+    )
+    web_app = create_web_app(
+        bolt_app, team_id=identity.installation.team_id, socket_mode=config.socket_mode
+    )
+    socket = None
+    if config.app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket = SocketModeHandler(bolt_app, config.app_token)
+        socket.connect()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack in Socket Mode")
+    try:
+        uvicorn.run(
+            web_app,
+            host=host,
+            port=port,
+            access_log=access_log,
+            log_config=None,
+            server_header=False,
+        )
+    finally:
+        if socket is not None:
+            socket.close()  # type: ignore[no-untyped-call]
+        engine.dispose()
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )

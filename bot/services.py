@@ -1,0 +1,51 @@
+"""What listeners need beyond the request: the workspace served, the database, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import BoltContext
+from sqlalchemy.engine import Engine
+
+# The key under which middleware puts the Services into every Bolt context.
+SERVICES_KEY = "queueday_services"
+
+
+@dataclass(frozen=True)
+class Installation:
+    """The workspace this server serves, as `auth.test` described the bot token."""
+
+    team_id: str
+    team_name: str
+    bot_user_id: str | None = None
+    bot_id: str | None = None
+    enterprise_id: str | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Built once at start-up by `bot.app.create_app`; read by listeners via `services_of`."""
+
+    installation: Installation
+    engine: Engine | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
+    base_url: str = "http://localhost:3000"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Services:
+        # Bolt deep-copies the context for lazy listeners; the services (an engine and
+        # its pool) are shared, never copied.
+        return self
+
+
+def services_of(context: BoltContext | dict[str, Any]) -> Services:
+    """The app's Services from a listener's `context`."""
+    services = context[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

@@ -1,0 +1,1 @@
+"""Block Kit views: pure functions from values to payloads, within Slack's limits."""

@@ -1,0 +1,90 @@
+"""The HTTP side of `queueday serve`: a Starlette app for uvicorn.
+
+`POST /slack/events` hands the raw request to Bolt in a worker thread: Bolt's dispatch
+is synchronous and waits up to 3 s for the ack, and run inside the event loop it made
+four concurrent 1 s commands take 4.1 s (DESIGN.md section 5).
+
+Extension points: other features pass their routes to `create_web_app(routes=...)`,
+e.g. `Route("/calendar/{token}.ics", feed, methods=["GET", "HEAD"])` and
+`Route("/hooks/{name}", hook, methods=["POST"])`; unknown paths answer 404 JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+SLACK_EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Slack's payloads are a few kilobytes; a view submission stays far below this.
+MAX_BODY_BYTES = 1_000_000
+
+
+def _version() -> str:
+    try:
+        return version("queueday")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def create_web_app(
+    bolt_app: App | None,
+    *,
+    team_id: str | None = None,
+    socket_mode: bool = False,
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The ASGI app: Slack's endpoint (unless in Socket Mode), health, and `routes`.
+
+    With `bolt_app` None or `socket_mode`, Slack's events arrive over the socket and
+    `POST /slack/events` answers 404.
+    """
+    app_version = _version()
+    mode = "socket" if socket_mode else "http"
+
+    async def slack_events(request: Request) -> Response:
+        if bolt_app is None or socket_mode:
+            return _error(404, "Socket Mode: Slack events arrive over the socket")
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return _error(413, "request body too large")
+        body = await request.body()
+        bolt_request = BoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=request.url.query,
+            headers=dict(request.headers.items()),
+        )
+        bolt_response: BoltResponse = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        return Response(
+            content=bolt_response.body,
+            status_code=bolt_response.status,
+            headers=bolt_response.first_headers_without_set_cookie(),
+        )
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "mode": mode, "team": team_id, "version": app_version})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return _error(exc.status_code, exc.detail, headers=exc.headers)
+
+    return Starlette(
+        routes=[
+            Route(SLACK_EVENTS_PATH, slack_events, methods=["POST"]),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
+            *routes,
+        ],
+        exception_handlers={HTTPException: http_error},
+    )
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)

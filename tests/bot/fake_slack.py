@@ -1,0 +1,268 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call, for end-to-end tests.
+
+Point `SLACK_API_URL` at `fake.api_url`; give payloads `fake.response_url(...)` as their
+response_url and what the app posts there is recorded too (as method "response_url").
+Like slack-bolt's tests/mock_web_api_server, but one object with the calls as data.
+
+    with FakeSlack() as fake:
+        ...
+        calls = fake.wait_for("views.publish")
+        assert calls[0].params["user_id"] == "U0ADA"
+        fake.rate_limit(2, retry_after=0)  # the next two calls answer 429
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+RESPONSE_URL = "response_url"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the app made: the API method, its parameters and the token used."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def json_param(self, name: str) -> Any:
+        """A parameter that slack_sdk may send JSON-encoded in a form (`view`, `blocks`)."""
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class FakeSlack:
+    """The fake Web API server; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0TEST",
+        team_name: str = "Test Team",
+        bot_token: str = "xoxb-test-token",
+        bot_user_id: str = "U0BOT",
+    ) -> None:
+        self.team_id = team_id
+        self.team_name = team_name
+        self.bot_token = bot_token
+        self.bot_user_id = bot_user_id
+        self.users: dict[str, dict[str, Any]] = {}
+        self._calls: list[Call] = []
+        self._changed = threading.Condition()
+        self._limited = 0
+        self._retry_after = 1
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- life cycle
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                fake._handle(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """SLACK_API_URL for the app (with the trailing slash slack_sdk expects)."""
+        return self.base_url + "/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        """A response_url for a payload; posts to it are recorded as "response_url"."""
+        return f"{self.base_url}/response/{name}"
+
+    # -- what tests read and set
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Every call so far (answered 200 or 429), oldest first; only `method`'s if given."""
+        with self._changed:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """The calls of `method` once there are at least `count`; AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self._calls if c.method == method and c.status == 200]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [c.method for c in self._calls]
+                    raise AssertionError(f"expected {count} {method} call(s); calls: {seen}")
+                self._changed.wait(left)
+
+    def rate_limit(self, calls: int, retry_after: int = 1) -> None:
+        """Answer the next `calls` API calls with 429 and `Retry-After: retry_after`."""
+        with self._changed:
+            self._limited = calls
+            self._retry_after = retry_after
+
+    def reset(self) -> None:
+        """Forget the calls and any pending 429s."""
+        with self._changed:
+            self._calls.clear()
+            self._limited = 0
+
+    # -- the server side
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        params = _params(raw, request.headers.get("Content-Type", ""))
+        path = request.path.split("?", 1)[0]
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if path.startswith("/response/"):
+            self._record(Call(RESPONSE_URL, params, token, 200, headers))
+            _send(request, 200, b"ok", "text/plain")
+            return
+        method = path.removeprefix("/api/")
+        with self._changed:
+            limited = self._limited > 0
+            if limited:
+                self._limited -= 1
+        if limited:
+            self._record(Call(method, params, token, 429, headers))
+            body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+            _send(request, 429, body, extra={"Retry-After": str(self._retry_after)})
+            return
+        self._record(Call(method, params, token, 200, headers))
+        answer = self._answer(method, params, token)
+        _send(request, 200, json.dumps(answer).encode())
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if token != self.bot_token:
+            return {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
+        answer = self._answers().get(method)
+        if answer is None:
+            return {"ok": False, "error": "unknown_method"}
+        return {"ok": True, **answer(params)}
+
+    def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "auth.test": lambda p: {
+                "url": "https://test.slack.com/",
+                "team": self.team_name,
+                "user": "queueday",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "B0BOT",
+                "is_enterprise_install": False,
+            },
+            "chat.postMessage": lambda p: {
+                "channel": p.get("channel"),
+                "ts": self._next_ts(),
+                "message": {"text": p.get("text"), "user": self.bot_user_id},
+            },
+            "chat.postEphemeral": lambda p: {"message_ts": self._next_ts()},
+            "chat.update": lambda p: {"channel": p.get("channel"), "ts": p.get("ts")},
+            "views.publish": self._view,
+            "views.open": self._view,
+            "views.update": self._view,
+            "users.info": lambda p: {"user": self._user(str(p.get("user")))},
+            "conversations.open": lambda p: {"channel": {"id": "D" + str(p.get("users", "X"))}},
+            "conversations.history": lambda p: {
+                "messages": [
+                    {"type": "message", "text": c.params.get("text"), "ts": str(n)}
+                    for n, c in enumerate(self.calls("chat.postMessage"))
+                    if c.params.get("channel") == p.get("channel")
+                ],
+                "has_more": False,
+            },
+        }
+
+    def _view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else (view or {})
+        return {"view": {"id": f"V{next(self._ts)}", "team_id": self.team_id, **view}}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        return self.users.get(
+            user_id,
+            {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": user_id.lower(),
+                "real_name": f"User {user_id}",
+                "tz": "Europe/Berlin",
+                "is_bot": False,
+                "profile": {"real_name": f"User {user_id}", "display_name": user_id.lower()},
+            },
+        )
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+
+def _params(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if content_type.startswith("application/json"):
+        loaded = json.loads(raw)
+        return loaded if isinstance(loaded, dict) else {"_": loaded}
+    return {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+
+
+def _send(
+    request: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    content_type: str = "application/json; charset=utf-8",
+    extra: dict[str, str] | None = None,
+) -> None:
+    request.send_response(status)
+    request.send_header("Content-Type", content_type)
+    request.send_header("Content-Length", str(len(body)))
+    for name, value in (extra or {}).items():
+        request.send_header(name, value)
+    request.end_headers()
+    request.wfile.write(body)

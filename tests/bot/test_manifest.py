@@ -1,0 +1,120 @@
+"""manifest.yml agrees with the app: its command, shortcuts and events all have listeners."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import yaml
+from slack_bolt import App, BoltRequest
+
+from bot.app import SlackConfig, create_app
+from bot.commands import COMMAND
+from bot.web import SLACK_EVENTS_PATH
+from tests.bot.fake_slack import FakeSlack
+from tests.bot.server import ROOT
+from tests.bot.slack_requests import signature
+
+SECRET = "manifest-secret"
+MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[tuple[App, FakeSlack]]:
+    with FakeSlack() as fake:
+        config = SlackConfig(bot_token=fake.bot_token, signing_secret=SECRET, api_url=fake.api_url)
+        yield create_app(config), fake
+
+
+def dispatch(app: App, body: str, content_type: str) -> int:
+    ts = str(int(time.time()))
+    request = BoltRequest(
+        body=body,
+        headers={
+            "content-type": content_type,
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": signature(SECRET, ts, body.encode()),
+        },
+    )
+    return app.dispatch(request).status
+
+
+def test_request_urls_point_at_the_slack_endpoint() -> None:
+    settings = MANIFEST["settings"]
+    urls = [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+        *(c["url"] for c in MANIFEST["features"]["slash_commands"]),
+    ]
+    assert all(url == f"https://YOUR_HOST{SLACK_EVENTS_PATH}" for url in urls)
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is False
+
+
+def test_app_home_and_scopes() -> None:
+    home = MANIFEST["features"]["app_home"]
+    assert home["home_tab_enabled"] and home["messages_tab_enabled"]
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "im:write", "users:read", "reactions:read"} <= scopes
+    assert "app_mentions:read" not in scopes  # no app_mention listener
+
+
+def test_the_slash_command_is_ours_and_escapes_mentions() -> None:
+    [command] = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == COMMAND
+    assert command["should_escape"] is True
+    assert "help" in command["usage_hint"]
+
+
+def test_every_shortcut_has_a_listener(app: tuple[App, FakeSlack]) -> None:
+    bolt, fake = app
+    shortcuts = {s["callback_id"]: s["name"] for s in MANIFEST["features"]["shortcuts"]}
+    assert shortcuts == {"save_bug": "Save as bug ticket", "save_highlight": "Save as highlight"}
+    for callback_id in shortcuts:
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": fake.team_id},
+            "user": {"id": "U0ADA"},
+            "channel": {"id": "C0TEST"},
+            "trigger_id": "t",
+            "response_url": fake.response_url(callback_id),
+            "message": {"type": "message", "text": "hi", "ts": "1.2"},
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        assert dispatch(bolt, body, "application/x-www-form-urlencoded") == 200, callback_id
+
+
+@pytest.mark.parametrize("event_type", MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+def test_every_subscribed_event_has_a_listener(app: tuple[App, FakeSlack], event_type: str) -> None:
+    bolt, fake = app
+    event = {
+        "type": "event_callback",
+        "team_id": fake.team_id,
+        "event_id": f"Ev{event_type}",
+        "event": {
+            "type": event_type,
+            "user": "U0ADA",
+            "channel": "D0HOME",
+            "tab": "home",
+            "reaction": "bug",
+            "item": {"type": "message", "channel": "C0TEST", "ts": "1.2"},
+        },
+    }
+    assert dispatch(bolt, json.dumps(event), "application/json") == 200
+
+
+def test_an_event_without_listener_would_be_caught(app: tuple[App, FakeSlack]) -> None:
+    """The check above can fail: Bolt answers 404 to an event nobody listens to."""
+    bolt, fake = app
+    event = {
+        "type": "event_callback",
+        "team_id": fake.team_id,
+        "event_id": "EvUnheard",
+        "event": {"type": "member_joined_channel", "user": "U0ADA", "channel": "C0TEST"},
+    }
+    assert dispatch(bolt, json.dumps(event), "application/json") == 404

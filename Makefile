@@ -21,6 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
+	$(BIN)/python bench/storage_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check scheduling storage bot tests bench

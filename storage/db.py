@@ -47,9 +47,11 @@ def make_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Engine:
     """An engine for the URL, with SQLite made safe for several processes.
 
     SQLite: WAL (readers never block the writer), foreign keys enforced, a busy timeout
-    so a second writer waits instead of failing, and transactions that start with
-    BEGIN IMMEDIATE so two read-then-write transactions serialize instead of one failing
-    on upgrade. An in-memory database is one shared connection (StaticPool).
+    so a second writer waits instead of failing. Transactions begin deferred (a reader
+    takes no lock); one opened with the execution option `sqlite_begin="immediate"`
+    (see `write_transaction`) begins with BEGIN IMMEDIATE, so two read-then-write
+    transactions queue for the write lock instead of one failing when it upgrades.
+    An in-memory database is one shared connection (StaticPool).
     """
     parsed = (
         normalize_url(url)
@@ -85,7 +87,22 @@ def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = connection.get_execution_options().get("sqlite_begin") == "immediate"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def write_transaction(session: Session) -> None:
+    """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    A transaction that reads before it writes must hold SQLite's write lock from the
+    start: otherwise another writer committing in between makes its first write fail
+    with "database is locked" however long the busy timeout. PostgreSQL is unaffected
+    (its writers lock the rows they read with FOR UPDATE). A read-only transaction the
+    session still has open is ended first.
+    """
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()
+    session.connection(execution_options={"sqlite_begin": "immediate"})
 
 
 def make_session_factory(engine: Engine) -> Callable[[], Session]:

@@ -55,7 +55,8 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
     keys are checked before commit.
     """
     sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as connection:
+    with engine.connect() as plain:
+        connection = plain.execution_options(sqlite_begin="immediate")
         raw = connection.connection.dbapi_connection
         assert raw is not None
         if sqlite:

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from bot.usecases.errors import Conflict
+from storage.db import write_transaction
 
 RACE_MESSAGE = "Someone else changed this at the same moment; please try again."
 
@@ -28,6 +29,7 @@ def unit_of_work(session: Session) -> Iterator[None]:
     # changed them since (sessions keep values after commit, for returning them).
     session.expire_all()
     try:
+        write_transaction(session)
         yield
         session.commit()
     except IntegrityError as exc:

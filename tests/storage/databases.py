@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -43,14 +44,9 @@ class Database:
         return make_engine(self.url, connect_args={"options": f"-c search_path={self.schema}"})
 
 
-@pytest.fixture(params=BACKENDS)
-def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
-    """An empty database on each backend."""
-    if request.param == "sqlite":
-        yield Database("sqlite", "sqlite://")
-        return
+@contextmanager
+def pg_schema() -> Iterator[Database]:
+    """A new, empty schema in the TEST_DATABASE_URL database, dropped afterwards."""
     assert PG_URL is not None
     url = normalize_url(PG_URL).render_as_string(hide_password=False)
     schema = f"t_{uuid.uuid4().hex[:16]}"
@@ -63,6 +59,16 @@ def database(
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield Database("sqlite", "sqlite://")
+        return
+    with pg_schema() as database:
+        yield database
 
 
 @pytest.fixture

@@ -196,3 +196,20 @@ def test_states_are_plain_strings(engine: Engine) -> None:
         session.commit()
         raw = session.exec(text("SELECT state, origin FROM assignments")).one()  # type: ignore[call-overload]
     assert tuple(raw) == (AssignmentState.PUBLISHED.value, "plan")
+
+
+def test_sqlite_readers_do_not_block_a_writer(tmp_path: Path) -> None:
+    """Reads begin deferred; only a write transaction takes SQLite's write lock."""
+    from storage.db import write_transaction
+    from storage.models import METADATA
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}", connect_args={"timeout": 0.2})
+    METADATA.create_all(engine)
+    with Session(engine) as reader, Session(engine) as writer:
+        assert reader.exec(select(Workspace)).all() == []  # a read transaction stays open
+        write_transaction(writer)
+        writer.add(Workspace(team_id="T1", created_at=T0))
+        writer.commit()
+        reader.rollback()
+        assert [w.team_id for w in reader.exec(select(Workspace))] == ["T1"]
+    engine.dispose()

@@ -19,8 +19,8 @@ from sqlmodel import Session, func, select
 
 import bot.usecases as uc
 from storage.models import METADATA, Assignment, PlanVersion, SwapRequest
-from tests.storage.databases import PG_URL, Database
-from tests.usecases.conftest import ADMIN, NOW, Q1, TEAM, Team, build_team
+from tests.storage.databases import PG_URL, Database, pg_schema
+from tests.usecases.conftest import ADMIN, NOW, TEAM, Team, build_team
 
 Q2 = (date(2027, 4, 1), date(2027, 6, 30))
 CONTEXT = multiprocessing.get_context("fork")
@@ -35,17 +35,12 @@ CONTEXT = multiprocessing.get_context("fork")
         ),
     ]
 )
-def shared(
-    request: pytest.FixtureRequest, tmp_path: Path, database: Database
-) -> Iterator[Database]:
-    """A database two processes can open: a SQLite file, or the test's PostgreSQL schema."""
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database two processes can open: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite-file":
-        if database.backend != "sqlite":
-            pytest.skip("one SQLite-file run is enough")
         yield Database("sqlite", f"sqlite:///{tmp_path / 'shared.db'}")
-    else:
-        if database.backend != "postgresql":
-            pytest.skip("runs on the PostgreSQL schema")
+        return
+    with pg_schema() as database:
         yield database
 
 
@@ -160,10 +155,29 @@ def test_two_publishes_at_once(setup: tuple[Database, Team]) -> None:
     assert team.audit().count("plan.publish") == 2  # Q1 in the fixture, Q2 once
 
 
-def test_the_database_is_consistent_after_the_races(setup: tuple[Database, Team]) -> None:
+def test_two_people_taking_one_open_cover(setup: tuple[Database, Team]) -> None:
     db, team = setup
+    day = [d for d in team.days("U01") if d > NOW.date()][0]
+    request = uc.request_cover(
+        team.session, team_id=TEAM, rotation="support", actor="U01", now=NOW, day=day
+    )
+    takers = iter(u for u in ("U03", "U04", "U05", "U06") if day not in team.days(u))
+    first, second = next(takers), next(takers)
+    queue = CONTEXT.Queue()
+    queue.put(first)
+    queue.put(second)
+
+    def take(session: Session) -> object:
+        return uc.accept_request(
+            session, team_id=TEAM, actor=queue.get(timeout=5), now=NOW, request_id=request.id
+        )
+
+    outcomes = race(db, team.session, take)
+    assert outcomes == [("Conflict", "This request was already accepted."), ("ok", "")], outcomes
+    team.session.expire_all()
+    on_day = {u for d, u in team.live() if d == day}
+    assert "U01" not in on_day and len(on_day & {first, second}) == 1
     if db.backend == "sqlite":
+        team.session.rollback()  # its read transaction holds SQLite's write lock
         with team.session.get_bind().connect() as c:  # type: ignore[union-attr]
             assert c.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-    assert team.live()
-    assert Q1[0] < Q2[0]

@@ -1,0 +1,1 @@
+"""The database: SQLModel tables, engines and sessions, queries, Alembic migrations."""

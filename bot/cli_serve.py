@@ -34,13 +34,12 @@ def register(group: click.Group) -> None:
 def serve(host: str, port: int, access_log: bool) -> None:
     """Serve Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), feeds and /healthz."""
     # Imported here so that `queueday plan` does not load the web stack.
-    import uvicorn
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
     from bot.app import SlackAuthError, SlackConfig, create_app, identify, make_client
     from bot.settings import Settings, make_engine_from, secret_key
-    from bot.web import create_web_app
+    from bot.web import create_web_app, run
     from storage import migrate
     from storage.db import DatabaseURLError
 
@@ -84,14 +83,7 @@ def serve(host: str, port: int, access_log: bool) -> None:
         socket.connect()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode")
     try:
-        uvicorn.run(
-            web_app,
-            host=host,
-            port=port,
-            access_log=access_log,
-            log_config=None,
-            server_header=False,
-        )
+        run(web_app, host=host, port=port, access_log=access_log)
     finally:
         if socket is not None:
             socket.close()  # type: ignore[no-untyped-call]

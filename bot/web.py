@@ -88,3 +88,20 @@ def create_web_app(
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
+
+
+def run(app: Starlette, *, host: str, port: int, access_log: bool = False) -> None:
+    """Serve `app` with uvicorn until interrupted (uvloop and httptools when installed).
+
+    One process: the listener threads share memory (the event dedup, the engine pool).
+    """
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_config=None,
+        server_header=False,
+    )

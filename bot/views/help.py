@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from bot.commands import COMMAND, GROUPS, NAMES, SUBCOMMANDS, CommandError, Subcommand
 from bot.dates import DATE_FORMS, RANGE_FORMS
 from bot.views.blocks import Block, code, context, divider, escape, header, quote_safe, section
@@ -19,8 +21,13 @@ def subcommand_list() -> str:
     return ", ".join(f"`{name}`" for name in NAMES)
 
 
+@functools.cache
 def help_message() -> Message:
-    """The whole reference, grouped; each subcommand with its usage and one line."""
+    """The whole reference, grouped; each subcommand with its usage and one line.
+
+    Built once per process (it depends on nothing): it is the most frequent reply and
+    the largest; callers must not change the dict.
+    """
     blocks: list[Block] = [
         header("QueueDay commands"),
         section(

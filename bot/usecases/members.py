@@ -349,9 +349,8 @@ def deactivate_member(
                 require_admin(session, rotation, actor, "deactivate people")
             queries.rotation_by_id(session, rotation_id=rotation.id, for_update=True)
             yesterday = date.fromordinal(today.toordinal() - 1)
-            last = max(yesterday, member.joined) if member.joined is not None else yesterday
-            if member.joined is not None and member.joined > yesterday:
-                last = member.joined  # joined today or later: gone on the first day
+            # `left` can't precede `joined`: someone joining today is gone after today.
+            last = yesterday if member.joined is None else max(yesterday, member.joined)
             results.append(
                 _end_membership(
                     session,

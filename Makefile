@@ -22,6 +22,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/storage_bench.py
+	$(BIN)/python bench/slack_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check scheduling storage bot tests bench

@@ -13,7 +13,7 @@ import yaml
 from slack_bolt import App, BoltRequest
 
 from bot.app import SlackConfig, create_app
-from bot.commands import COMMAND
+from bot.commands import COMMAND, SUBCOMMANDS
 from bot.web import SLACK_EVENTS_PATH
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.server import ROOT
@@ -118,3 +118,12 @@ def test_an_event_without_listener_would_be_caught(app: tuple[App, FakeSlack]) -
         "event": {"type": "member_joined_channel", "user": "U0ADA", "channel": "C0TEST"},
     }
     assert dispatch(bolt, json.dumps(event), "application/json") == 404
+
+
+def test_the_readme_walks_through_the_app_and_lists_every_subcommand() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Slack app", 1)[1].split("\n## ", 1)[0]
+    for needed in ("manifest.yml", "Socket Mode", "SLACK_APP_TOKEN", "queueday serve"):
+        assert needed in section
+    for sub in SUBCOMMANDS:
+        assert f"/queueday {sub.name}" in section, sub.name

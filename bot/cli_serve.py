@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from sqlalchemy.engine import Engine
+
+    from bot.app import Identity, SlackConfig
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +42,39 @@ def register(group: click.Group) -> None:
 @click.option("--access-log/--no-access-log", default=False, help="Log every HTTP request.")
 def serve(host: str, port: int, access_log: bool) -> None:
     """Serve Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), feeds and /healthz."""
-    # Imported here so that `queueday plan` does not load the web stack.
-    from pydantic import ValidationError
-    from sqlalchemy.exc import OperationalError
-
-    from bot.app import SlackAuthError, SlackConfig, create_app, identify, make_client
-    from bot.settings import Settings, make_engine_from, secret_key
+    # Imported here, like the helpers' imports, so `queueday plan` skips the web stack.
+    from bot.app import create_app
     from bot.web import create_web_app, run
-    from storage import migrate
-    from storage.db import DatabaseURLError
 
     _configure_logging()
+    settings, config = _settings()
+    engine = _database(settings)
+    identity = _identify(config)
+    bolt_app = create_app(
+        config, identity=identity, engine=engine, base_url=settings.queueday_base_url
+    )
+    web_app = create_web_app(
+        bolt_app,
+        team_id=identity.installation.team_id,
+        socket_mode=config.socket_mode,
+        engine=engine,
+    )
+    socket = _connect_socket(bolt_app, config.app_token) if config.app_token else None
+    try:
+        run(web_app, host=host, port=port, access_log=access_log)
+    finally:
+        if socket is not None:
+            socket.close()  # type: ignore[no-untyped-call]
+        engine.dispose()
+
+
+def _settings() -> tuple[Settings, SlackConfig]:
+    """The settings, refusing (exit 2) when a token this mode needs is missing."""
+    from pydantic import ValidationError
+
+    from bot.app import SlackConfig
+    from bot.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -54,7 +85,17 @@ def serve(host: str, port: int, access_log: bool) -> None:
         mode = "Socket Mode" if config.socket_mode else "HTTP mode"
         verb = "is" if len(missing) == 1 else "are"
         raise NotConfigured(f"{' and '.join(missing)} {verb} not set ({mode}); see README")
-    assert config.bot_token is not None
+    return settings, config
+
+
+def _database(settings: Settings) -> Engine:
+    """The engine, the database upgraded to the newest schema."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.settings import make_engine_from, secret_key
+    from storage import migrate
+    from storage.db import DatabaseURLError
+
     try:
         engine = make_engine_from(settings)
     except DatabaseURLError as exc:
@@ -65,29 +106,32 @@ def serve(host: str, port: int, access_log: bool) -> None:
         migrate.upgrade(engine)
     except OperationalError as exc:
         raise click.ClickException(f"database error: {str(exc.orig).strip()}") from None
+    return engine
+
+
+def _identify(config: SlackConfig) -> Identity:
+    from bot.app import SlackAuthError, identify, make_client
+
+    assert config.bot_token is not None
     try:
-        identity = identify(make_client(config.api_url), config.bot_token)
+        return identify(make_client(config.api_url), config.bot_token)
     except SlackAuthError as exc:
         raise click.ClickException(str(exc)) from None
-    bolt_app = create_app(
-        config, identity=identity, engine=engine, base_url=settings.queueday_base_url
-    )
-    web_app = create_web_app(
-        bolt_app, team_id=identity.installation.team_id, socket_mode=config.socket_mode
-    )
-    socket = None
-    if config.app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        socket = SocketModeHandler(bolt_app, config.app_token)
-        socket.connect()  # type: ignore[no-untyped-call]
-        log.info("connected to Slack in Socket Mode")
+
+def _connect_socket(bolt_app: App, app_token: str) -> SocketModeHandler:
+    """Connect to Slack over Socket Mode (events then arrive on the WebSocket)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    socket = SocketModeHandler(bolt_app, app_token)
     try:
-        run(web_app, host=host, port=port, access_log=access_log)
-    finally:
-        if socket is not None:
-            socket.close()  # type: ignore[no-untyped-call]
-        engine.dispose()
+        socket.connect()  # type: ignore[no-untyped-call]
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown error")
+        raise click.ClickException(f"Slack refused SLACK_APP_TOKEN: {error}") from None
+    log.info("connected to Slack in Socket Mode")
+    return socket
 
 
 def _configure_logging() -> None:

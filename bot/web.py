@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -40,12 +43,14 @@ def create_web_app(
     *,
     team_id: str | None = None,
     socket_mode: bool = False,
+    engine: Engine | None = None,
     routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The ASGI app: Slack's endpoint (unless in Socket Mode), health, and `routes`.
 
     With `bolt_app` None or `socket_mode`, Slack's events arrive over the socket and
-    `POST /slack/events` answers 404.
+    `POST /slack/events` answers 404. With an `engine`, /healthz also checks the
+    database and answers 503 when it cannot reach it.
     """
     app_version = _version()
     mode = "socket" if socket_mode else "http"
@@ -70,7 +75,19 @@ def create_web_app(
         )
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "mode": mode, "team": team_id, "version": app_version})
+        health: dict[str, str | None] = {
+            "status": "ok",
+            "mode": mode,
+            "team": team_id,
+            "version": app_version,
+        }
+        if engine is not None:
+            problem = await run_in_threadpool(_database_problem, engine)
+            health["database"] = problem or "ok"
+            if problem is not None:
+                health["status"] = "error"
+                return JSONResponse(health, status_code=503)
+        return JSONResponse(health)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -84,6 +101,16 @@ def create_web_app(
         ],
         exception_handlers={HTTPException: http_error},
     )
+
+
+def _database_problem(engine: Engine) -> str | None:
+    """None when the database answers, else the first line of the reason."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return None
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -36,7 +37,13 @@ def home_opened(user: str = "U0ADA") -> dict[str, Any]:
 def test_healthz(slack: SlackSender) -> None:
     reply = slack.request("GET", "/healthz")
     assert reply.status == 200
-    assert reply.json() == {"status": "ok", "mode": "http", "team": "T0TEST", "version": "0.1.0"}
+    assert reply.json() == {
+        "status": "ok",
+        "mode": "http",
+        "team": "T0TEST",
+        "version": "0.1.0",
+        "database": "ok",
+    }
     assert slack.request("HEAD", "/healthz").status == 200
 
 
@@ -197,6 +204,23 @@ def test_serve_refuses_a_token_slack_rejects(fake_slack: FakeSlack, tmp_path: Pa
     assert done.returncode == 1
     assert "Slack refused SLACK_BOT_TOKEN: invalid_auth" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_refuses_an_app_token_slack_rejects(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """Socket Mode (SLACK_APP_TOKEN set) connects through apps.connections.open."""
+    env = serve_env(fake_slack, tmp_path, SLACK_APP_TOKEN="xapp-revoked", SLACK_SIGNING_SECRET=None)
+    done = subprocess.run(
+        serve_command(9), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "Slack refused SLACK_APP_TOKEN: invalid_auth" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_url_verification_is_answered(slack: SlackSender) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"})
+    reply = slack.post(body.encode(), "application/json")
+    assert reply.status == 200 and reply.json() == {"challenge": "c-123"}
 
 
 def test_serve_help_names_its_options() -> None:

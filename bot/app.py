@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -29,6 +29,8 @@ from bot.listeners import actions, commands, errors, events, shortcuts, views
 from bot.services import Installation, Services, utc_now
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,19 +47,17 @@ class SlackAuthError(RuntimeError):
 
 @dataclass(frozen=True)
 class SlackConfig:
-    """What the Slack side needs from the settings; secrets as plain strings."""
+    """What the Slack side needs from the settings; secrets as plain strings (not in repr)."""
 
-    bot_token: str | None
-    signing_secret: str | None
-    app_token: str | None = None
+    bot_token: str | None = field(repr=False)
+    signing_secret: str | None = field(repr=False)
+    app_token: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_API_URL
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackConfig:
-        def secret(value: Any) -> str | None:
-            if value is None:
-                return None
-            return str(value.get_secret_value()) or None
+        def secret(value: SecretStr | None) -> str | None:
+            return value.get_secret_value() or None if value is not None else None
 
         return cls(
             bot_token=secret(settings.slack_bot_token),

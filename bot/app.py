@@ -170,9 +170,9 @@ def create_app(
         logger=logging.getLogger("bot.slack"),
     )
     services = Services(installation=installation, engine=engine, clock=clock, base_url=base_url)
-    app.use(middleware.refuse_other_teams(installation.team_id))
-    app.use(middleware.skip_repeated_events(middleware.RecentIds()))
-    app.use(middleware.provide(services))
+    app.use(middleware.RefuseOtherTeams(installation.team_id))
+    app.use(middleware.SkipRepeatedEvents(middleware.RecentIds()))
+    app.use(middleware.ProvideServices(services))
     register_listeners(app)
     return app
 

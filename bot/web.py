@@ -11,6 +11,7 @@ e.g. `Route("/calendar/{token}.ics", feed, methods=["GET", "HEAD"])` and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -124,6 +125,10 @@ def run(app: Starlette, *, host: str, port: int, access_log: bool = False) -> No
     """
     import uvicorn
 
+    # The event loop shares the GIL with the threads running Bolt; at CPython's default
+    # switch interval (5 ms) a busy thread held it that long while replies waited,
+    # which was most of the ack's p99 (bench/slack_bench.py: ~25 ms, at 1 ms ~17 ms).
+    sys.setswitchinterval(0.001)
     uvicorn.run(
         app,
         host=host,

@@ -1,14 +1,20 @@
-"""`/queueday`: what the text alone answers is answered in the ack; the rest runs lazily.
+"""`/queueday`: replies the text alone gives come at once; the rest runs after the ack.
 
-Two listeners, so that only commands with a handler pay for a lazy listener (Bolt
-copies the request for it): the first matches those, the second answers the others.
+Help, unknown subcommands and malformed arguments are answered by `TextOnlyReplies`,
+a global middleware, before any listener: no listener thread is taken and there is no
+wait for an ack (Bolt polls for it every 10 ms), so a burst of them cannot starve the
+pool the real commands need. A subcommand with a handler reaches the listener, which
+acknowledges at once and runs the handler in a lazy listener.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.commands import COMMAND, split_command
@@ -18,19 +24,27 @@ from bot.services import services_of
 
 
 def register(app: App) -> None:
-    app.command(COMMAND, matchers=[needs_handler])(ack=acknowledge, lazy=[reported(run_command)])
-    app.command(COMMAND)(answer_now)
+    app.use(TextOnlyReplies())
+    app.command(COMMAND)(ack=acknowledge, lazy=[reported(run_command)])
 
 
-def needs_handler(command: dict[str, Any], context: BoltContext) -> bool:
-    """True when a handler must run: the text alone does not give the reply."""
-    return quick_reply(command.get("text", ""), services_of(context).clock().date()) is None
+class TextOnlyReplies(Middleware):
+    """Answers a `/queueday` command whose reply needs nothing but its text."""
 
-
-def answer_now(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """Help, unknown subcommands and malformed arguments: the reply is the ack."""
-    reply = quick_reply(command.get("text", ""), services_of(context).clock().date())
-    ack(**(reply or {}))
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if req.body.get("command") != COMMAND:
+            return next()
+        today = services_of(req.context).clock().date()
+        reply = quick_reply(req.body.get("text", ""), today)
+        if reply is None:
+            return next()
+        return BoltResponse(
+            status=200,
+            body=json.dumps(reply),
+            headers={"content-type": "application/json;charset=utf-8"},
+        )
 
 
 def acknowledge(ack: Ack) -> None:

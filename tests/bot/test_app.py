@@ -145,7 +145,7 @@ def test_a_failing_handler_is_logged_with_its_traceback_and_the_person_told(
     assert record.exc_info is not None and "database on fire" in str(record.exc_info[1])
 
 
-def test_an_ack_that_fails_still_answers_200_politely(
+def test_a_failing_quick_reply_still_answers_200_politely(
     app: App, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(text: str, today: object) -> None:

@@ -1,8 +1,9 @@
 """Routing a `/queueday` command: quick replies in the ack, the rest to a handler.
 
-Help, unknown subcommands and malformed arguments are answered inside the 3-second ack
-from the text alone. A subcommand with a registered handler is acknowledged at once and
-then run in a lazy listener, which posts the handler's reply to the response_url.
+Help, unknown subcommands and malformed arguments are answered at once from the text
+alone (`quick_reply`, called by middleware in bot/listeners/commands.py). A subcommand
+with a registered handler is acknowledged at once and then run in a lazy listener,
+which posts the handler's reply to the response_url (`run_handler`).
 
 Adding a subcommand handler (later issues):
 

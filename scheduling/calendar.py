@@ -52,10 +52,6 @@ class WorkCalendar:
 
     def working_days(self, first: date, last: date) -> list[date]:
         """All working days in [first, last], in order."""
-        days = []
-        day = first
-        while day <= last:
-            if self.is_working(day):
-                days.append(day)
-            day += timedelta(days=1)
-        return days
+        count = (last - first).days + 1
+        candidates = (first + timedelta(days=n) for n in range(max(count, 0)))
+        return [day for day in candidates if self.is_working(day)]

@@ -65,7 +65,7 @@ def team_weights(members: Sequence[Member], days: Sequence[date], scale: int) ->
             base += weight
         else:
             changes[member.joined] += weight
-        if member.left is not None:
+        if member.left is not None and member.left < date.max:
             # `left` is inclusive: the member stops counting the day after.
             changes[member.left + timedelta(days=1)] -= weight
     change_days = sorted(changes)

@@ -19,6 +19,10 @@ from typing_extensions import TypedDict
 from scheduling.calendar import UnknownRegion, WorkCalendar
 from scheduling.model import WEEKDAY_NAMES, DayEntry, Member, Rotation
 
+# Dates outside this range are typos; they would also overflow date arithmetic.
+SpecDate = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
+MAX_PERIOD_DAYS = 3 * 366  # plans are for quarters; this keeps a typo from planning millennia
+
 
 class SpecError(ValueError):
     """An invalid spec; `problems` holds one `path: message` line per problem."""
@@ -36,15 +40,15 @@ class _Model(BaseModel):
 class RangeIn(TypedDict):
     # TypedDicts, not models, for the long lists: validation stays in pydantic-core.
     __pydantic_config__ = ConfigDict(strict=True)  # type: ignore[misc]
-    start: date
-    end: date
+    start: SpecDate
+    end: SpecDate
 
 
 class MemberIn(_Model):
     id: Annotated[str, Field(min_length=1)]
     name: str | None = None
-    joined: date | None = None
-    left: date | None = None
+    joined: SpecDate | None = None
+    left: SpecDate | None = None
     weight: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     unavailable: list[RangeIn] = []
 
@@ -52,18 +56,18 @@ class MemberIn(_Model):
 class HolidaysIn(_Model):
     country: Annotated[str, Field(min_length=1)] | None = None
     subdivision: Annotated[str, Field(min_length=1)] | None = None
-    dates: list[date] = []
+    dates: list[SpecDate] = []
 
 
 class EntryIn(TypedDict):
     __pydantic_config__ = ConfigDict(strict=True)  # type: ignore[misc]
-    date: date
+    date: SpecDate
     member: Annotated[str, Field(min_length=1)]
 
 
 class SpecIn(_Model):
-    start: date
-    end: date
+    start: SpecDate
+    end: SpecDate
     timezone: str | None = None
     workdays: list[str] = ["MO", "TU", "WE", "TH", "FR"]
     holidays: HolidaysIn | None = None
@@ -123,6 +127,11 @@ def build_rotation(raw: SpecIn) -> Rotation:
     add = problems.append
     if raw.end < raw.start:
         add(f"end: {raw.end} is before start {raw.start}")
+    elif (raw.end - raw.start).days > MAX_PERIOD_DAYS:
+        add(
+            f"end: the period {raw.start}..{raw.end} is longer than {MAX_PERIOD_DAYS} days; "
+            "plan a quarter or a year at a time"
+        )
     if raw.timezone is not None:
         try:
             ZoneInfo(raw.timezone)

@@ -202,3 +202,19 @@ def test_any_json_gives_a_plan_or_a_one_line_error(tmp_path: Path, spec: Any) ->
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if result.exit_code == 2:
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"start": "0001-01-01", "end": "9999-12-31"}, "start"),
+        ({"start": "2027-01-01", "end": "2035-12-31"}, "end"),
+        ({"members": [{"id": "U1", "left": "9999-12-31"}]}, "members[0].left"),
+    ],
+)
+def test_absurd_dates_are_refused_not_crashed(
+    tmp_path: Path, changes: dict[str, Any], field: str
+) -> None:
+    result = run(tmp_path, small_spec(**changes))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {field}: ")

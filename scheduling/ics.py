@@ -125,6 +125,128 @@ def render_calendar(
     return bytes(calendar.to_ical())
 
 
+_END = b"END:VCALENDAR\r\n"
+# icalendar folds a line once it would reach 75 octets, so lines of 74 or fewer stay whole.
+_FOLD_LIMIT = 75
+
+
+def render_calendar_fast(
+    name: str,
+    events: Sequence[FeedEvent],
+    *,
+    timezone: str | None = None,
+    prodid: str = DEFAULT_PRODID,
+    refresh: timedelta = timedelta(hours=1),
+) -> bytes:
+    """The same bytes as `render_calendar`, with the events written directly.
+
+    icalendar builds an object per property and folds each line a character at a time:
+    6,000 events took 1.8 s. Only the calendar's few header lines go through it here;
+    the events are formatted and folded by hand, exactly as icalendar would (the tests
+    compare the two byte for byte). Arguments and errors as in `render_calendar`.
+    """
+    head = render_calendar(name, (), timezone=timezone, prodid=prodid, refresh=refresh)
+    assert head.endswith(_END)
+    ordered = sorted(events, key=lambda event: (event.day, event.uid))
+    parts = [head[: -len(_END)]]
+    seen: set[str] = set()
+    for event in ordered:
+        if event.uid in seen:
+            raise ValueError(f"events: duplicate uid {event.uid!r}")
+        seen.add(event.uid)
+        parts.append(_vevent_bytes(event))
+    parts.append(_END)
+    return b"".join(parts)
+
+
+def _escape(text: str) -> str:
+    """A TEXT value as `_Text` writes it."""
+    return (
+        clean_text(text)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\n", "\\n")
+    )
+
+
+def _ical_date(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _ical_utc(moment: datetime) -> str:
+    stamp = _utc_stamp(moment)
+    return f"{_ical_date(stamp.date())}T{stamp.hour:02d}{stamp.minute:02d}{stamp.second:02d}Z"
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 folding as icalendar does it (parser.string._foldline).
+
+    A line folds before the character that would take it to 75 octets; a backslash or
+    caret ending a piece moves to the next one, so no escape is split across a fold.
+    """
+    if line.isascii():
+        return _fold_ascii(line)
+    if len(line.encode("utf-8")) < _FOLD_LIMIT:
+        return line
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if current and size + width >= _FOLD_LIMIT:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                pieces.append("".join(current))
+                current, size = [carried], len(carried.encode("utf-8"))
+            else:
+                pieces.append("".join(current))
+                current, size = [], 0
+        current.append(char)
+        size += width
+    if current:
+        pieces.append("".join(current))
+    return "\r\n ".join(pieces)
+
+
+def _fold_ascii(line: str) -> str:
+    """`_fold` for a line of one-octet characters: pieces of 74, cut by slicing."""
+    width = _FOLD_LIMIT - 1
+    if len(line) <= width:
+        return line
+    pieces = []
+    start = 0
+    while len(line) - start > width:
+        end = start + width
+        if line[end - 1] in "\\^":
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return "\r\n ".join(pieces)
+
+
+def _vevent_bytes(event: FeedEvent) -> bytes:
+    """One VEVENT, its properties in icalendar's order (canonical ones, then by name)."""
+    stamp = _ical_utc(event.updated_at)
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _escape(event.summary),
+        "DTSTART;VALUE=DATE:" + _ical_date(event.day),
+        "DTEND;VALUE=DATE:" + _ical_date(event.day + timedelta(days=1)),
+        "DTSTAMP:" + stamp,
+        "UID:" + _escape(event.uid),
+        f"SEQUENCE:{event.sequence}",
+        "DESCRIPTION:" + _escape(event.description),
+        "LAST-MODIFIED:" + stamp,
+        "TRANSP:TRANSPARENT",
+    ]
+    if event.url is not None:
+        lines.append("URL:" + event.url)
+    lines.append("END:VEVENT")
+    return "".join(_fold(line) + "\r\n" for line in lines).encode("utf-8")
+
+
 def _vevent(event: FeedEvent) -> Event:
     stamp = _utc_stamp(event.updated_at)
     vevent = Event()
@@ -155,9 +277,16 @@ def assignment_uid(rotation: str, day: date, member: str) -> str:
         raise ValueError("rotation: must not be empty")
     if not member:
         raise ValueError("member: must not be empty")
-    rotation_part = quote(rotation, safe="")
-    member_part = quote(member, safe="").replace("-", "%2D")
-    return f"{rotation_part}-{day:%Y%m%d}-{member_part}@{UID_DOMAIN}"
+    return _uid(_uid_part(rotation), day, _uid_part(member, member=True))
+
+
+def _uid_part(name: str, *, member: bool = False) -> str:
+    part = quote(name, safe="")
+    return part.replace("-", "%2D") if member else part
+
+
+def _uid(rotation_part: str, day: date, member_part: str) -> str:
+    return f"{rotation_part}-{_ical_date(day)}-{member_part}@{UID_DOMAIN}"
 
 
 def plan_events(
@@ -168,6 +297,8 @@ def plan_events(
     channel_url: str | None = None,
     revisions: Mapping[DayEntry, int] | None = None,
     updated_at: datetime,
+    updated: Mapping[DayEntry, datetime] | None = None,
+    member_only: str | None = None,
 ) -> list[FeedEvent]:
     """Turn queue days into feed events: one per (day, member), sorted by (day, uid).
 
@@ -178,6 +309,10 @@ def plan_events(
         channel_url: the rotation's channel link, as URL and in the description.
         revisions: each assignment's revision (keyed by DayEntry), its SEQUENCE; 0 when absent.
         updated_at: when the feed's data last changed (timezone-aware).
+        updated: each assignment's own last change (keyed by DayEntry), its DTSTAMP and
+            LAST-MODIFIED; `updated_at` when absent.
+        member_only: only this member's events (a person's feed); the others on their
+            days are still named in the descriptions.
     """
     by_day: dict[date, set[str]] = defaultdict(set)
     for entry in assignments:
@@ -186,26 +321,39 @@ def plan_events(
     def display(member: str) -> str:
         return names.get(member) or member
 
+    if not rotation:
+        raise ValueError("rotation: must not be empty")
+    rotation_part = _uid_part(rotation)
+    member_parts: dict[str, str] = {}
+    revisions = revisions or {}
+    updated = updated or {}
+    channel_line = f"\nChannel: {channel_url}" if channel_url else ""
     events = []
     for day in sorted(by_day):
-        members = by_day[day]
-        for member in sorted(members):
-            others = sorted((m for m in members if m != member), key=lambda m: (display(m), m))
+        # Sorted once per day: a big rotation has dozens of people on one day.
+        listed = sorted(by_day[day], key=lambda m: (display(m), m))
+        shown = [display(m) for m in listed]
+        for index, member in enumerate(listed):
+            if member_only is not None and member != member_only:
+                continue
+            others = shown[:index] + shown[index + 1 :]
             if others:
-                lines = ["Also on the queue: " + ", ".join(display(m) for m in others) + "."]
+                text = "Also on the queue: " + ", ".join(others) + "."
             else:
-                lines = ["Nobody else is on the queue this day."]
-            if channel_url:
-                lines.append(f"Channel: {channel_url}")
+                text = "Nobody else is on the queue this day."
+            if not member:
+                raise ValueError("member: must not be empty")
+            if member not in member_parts:
+                member_parts[member] = _uid_part(member, member=True)
             entry = DayEntry(day=day, member=member)
             events.append(
                 FeedEvent(
-                    uid=assignment_uid(rotation, day, member),
+                    uid=_uid(rotation_part, day, member_parts[member]),
                     day=day,
-                    summary=f"Support queue: {display(member)}",
-                    description="\n".join(lines),
-                    sequence=(revisions or {}).get(entry, 0),
-                    updated_at=updated_at,
+                    summary=f"Support queue: {shown[index]}",
+                    description=text + channel_line,
+                    sequence=revisions.get(entry, 0),
+                    updated_at=updated.get(entry, updated_at),
                     url=channel_url or None,
                 )
             )

@@ -350,6 +350,10 @@ class FeedToken(SQLModel, table=True):
     token_hash: str
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the link last served and since when: the feed's Last-Modified moves only
+    # forward, and only when its bytes change.
+    etag: str | None = None
+    modified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -251,3 +251,77 @@ def plan_versions_covering(session: Session, *, rotation_id: int, day: date) -> 
         .order_by(col(PlanVersion.version).desc())
     )
     return list(session.exec(query))
+
+
+def rotation_by_channel(session: Session, *, workspace_id: int, channel: str) -> Rotation | None:
+    """The rotation whose channel this is (the first by name if several share it)."""
+    query = (
+        select(Rotation)
+        .where(Rotation.workspace_id == workspace_id, Rotation.channel == channel)
+        .order_by(Rotation.name)
+    )
+    return session.exec(query).first()
+
+
+def memberships_of_user(
+    session: Session, *, workspace_id: int, user_id: str, on_or_after: date | None = None
+) -> list[tuple[Rotation, Member]]:
+    """The rotations a Slack user is in, by name, with their member row.
+
+    With `on_or_after`, only memberships that have not ended before that day.
+    """
+    query = (
+        select(Rotation, Member)
+        .join(Member, col(Member.rotation_id) == Rotation.id)
+        .where(Rotation.workspace_id == workspace_id, Member.user_id == user_id)
+        .order_by(col(Rotation.name))
+    )
+    if on_or_after is not None:
+        query = query.where(col(Member.left).is_(None) | (col(Member.left) >= on_or_after))
+    return [(rotation, member) for rotation, member in session.exec(query)]
+
+
+def live_days_with_names(
+    session: Session, *, rotation_id: int, first: date, last: date
+) -> list[tuple[date, str, str]]:
+    """(day, user id, display name) of the published and done days in [first, last]."""
+    query = (
+        select(col(Assignment.day), col(Member.user_id), col(Member.display_name))
+        .join(Member, col(Member.id) == Assignment.member_id)
+        .where(
+            Assignment.rotation_id == rotation_id,
+            col(Assignment.state).in_(LIVE_STATES),
+            Assignment.day >= first,
+            Assignment.day <= last,
+        )
+        .order_by(col(Assignment.day), col(Member.display_name))
+    )
+    return [(day, user, name) for day, user, name in session.exec(query)]
+
+
+def time_off_of_user(
+    session: Session, *, workspace_id: int, user_id: str, ending_on_or_after: date
+) -> list[tuple[str, TimeOff]]:
+    """(rotation name, time off) of one Slack user across the workspace, by first day."""
+    query = (
+        select(col(Rotation.name), TimeOff)
+        .join(Member, col(Member.id) == TimeOff.member_id)
+        .join(Rotation, col(Rotation.id) == Member.rotation_id)
+        .where(
+            Rotation.workspace_id == workspace_id,
+            Member.user_id == user_id,
+            TimeOff.last_day >= ending_on_or_after,
+        )
+        .order_by(col(TimeOff.first_day), col(Rotation.name), col(TimeOff.id))
+    )
+    return [(name, block) for name, block in session.exec(query)]
+
+
+def open_requests_of_rotation(session: Session, *, rotation_id: int) -> list[SwapRequest]:
+    """The rotation's open swap and cover requests, oldest first."""
+    query = (
+        select(SwapRequest)
+        .where(SwapRequest.rotation_id == rotation_id, SwapRequest.state == RequestState.OPEN)
+        .order_by(col(SwapRequest.id))
+    )
+    return list(session.exec(query))

@@ -15,13 +15,25 @@ from bot.usecases.errors import (
     PastDate,
     UseCaseError,
 )
+from bot.usecases.lookup import RotationRef, RotationUnclear, find_rotation, rotation_names
 from bot.usecases.members import (
+    NewMember,
     add_member,
+    add_members,
     deactivate_member,
+    join_rotation,
+    leave_rotation,
     remove_member,
     set_member_role,
 )
 from bot.usecases.notes import close_ticket, record_highlight, record_ticket
+from bot.usecases.overview import (
+    home_overview,
+    my_overview,
+    quarter_schedule,
+    time_off_list,
+    who_is_on,
+)
 from bot.usecases.plans import plan_period, publish_plan
 from bot.usecases.reports import fairness_report, mark_days_done
 from bot.usecases.rotations import configure_rotation, create_rotation
@@ -32,19 +44,25 @@ from bot.usecases.swaps import (
     request_cover,
     request_swap,
 )
-from bot.usecases.time_off import book_time_off, cancel_time_off
+from bot.usecases.time_off import book_away, book_time_off, cancel_away, cancel_time_off
 
 __all__ = [
     "SYSTEM",
     "Conflict",
     "InvalidInput",
+    "NewMember",
     "NotAllowed",
     "NotFound",
     "PastDate",
+    "RotationRef",
+    "RotationUnclear",
     "UseCaseError",
     "accept_request",
     "add_member",
+    "add_members",
+    "book_away",
     "book_time_off",
+    "cancel_away",
     "cancel_request",
     "cancel_time_off",
     "close_ticket",
@@ -53,13 +71,22 @@ __all__ = [
     "deactivate_member",
     "decline_request",
     "fairness_report",
+    "find_rotation",
+    "home_overview",
+    "join_rotation",
+    "leave_rotation",
     "mark_days_done",
+    "my_overview",
     "plan_period",
     "publish_plan",
+    "quarter_schedule",
     "record_highlight",
     "record_ticket",
     "remove_member",
     "request_cover",
     "request_swap",
+    "rotation_names",
     "set_member_role",
+    "time_off_list",
+    "who_is_on",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -99,51 +100,136 @@ def add_member(
     with unit_of_work(session):
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
         require_admin(session, row, actor, "add people")
-        assert row.id is not None
-        if not user.strip():
-            raise InvalidInput("A member needs a Slack user id.")
-        if not math.isfinite(weight) or not 0 < weight <= 1:
-            raise InvalidInput(f"Weight {weight} must be above 0 and at most 1 (full time).")
-        if timezone is not None:
-            try:
-                ZoneInfo(timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise InvalidInput(f"Unknown timezone {timezone!r}.") from None
-        if role not in (Role.MEMBER, Role.ADMIN):
-            raise InvalidInput(f"Unknown role {role!r}; use member or admin.")
-        existing = queries.member_by_user(session, rotation_id=row.id, user_id=user)
-        if existing is not None:
-            if existing.left is not None:
-                raise Conflict(
-                    f"<@{user}> left {row.name} on {existing.left.isoformat()}; "
-                    "rejoining is not supported yet."
-                )
-            raise Conflict(f"<@{user}> is already a member of {row.name}.")
-        member = Member(
-            rotation_id=row.id,
-            user_id=user,
-            display_name=name.strip() or user,
-            email=email.strip().lower() if email else None,
-            timezone=timezone,
-            weight=weight,
-            joined=joined if joined is not None else local_today(row, now),
-            role=role,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(member)
-        session.flush()
-        audit.record(
+        member = _add(
             session,
-            rotation=row,
+            row,
             actor=actor,
-            action="member.add",
-            subject=f"member:{member.id}",
-            after=audit.snapshot(member),
             now=now,
+            person=NewMember(user, name, email, timezone, weight, joined, role),
         )
         result = info(member)
     return result
+
+
+@dataclass(frozen=True)
+class NewMember:
+    """A person to add: their Slack user id and what is known of them."""
+
+    user: str
+    name: str
+    email: str | None = None
+    timezone: str | None = None
+    weight: float = 1.0
+    joined: date | None = None
+    role: Role = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """Who was added, and who was not with the reason (already in, left before)."""
+
+    rotation: str
+    added: tuple[MemberInfo, ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+def add_members(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    people: Sequence[NewMember],
+) -> AddResult:
+    """Add several people at once (admins only), in one transaction.
+
+    Someone already in the rotation is skipped with the reason rather than failing
+    everyone else's addition; any other refusal (a bad timezone) refuses them all.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        require_admin(session, row, actor, "add people")
+        added: list[MemberInfo] = []
+        skipped: list[tuple[str, str]] = []
+        for person in people:
+            try:
+                added.append(info(_add(session, row, actor=actor, now=now, person=person)))
+            except Conflict as exc:
+                skipped.append((person.user, exc.message))
+        result = AddResult(row.name, tuple(added), tuple(skipped))
+    return result
+
+
+def join_rotation(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    name: str,
+    timezone: str | None = None,
+) -> MemberInfo:
+    """Join a rotation oneself (anyone in the workspace), as of today."""
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        person = NewMember(actor, name, timezone=timezone)
+        result = info(_add(session, row, actor=actor, now=now, person=person))
+    return result
+
+
+def _add(
+    session: Session, row: Rotation, *, actor: str, now: datetime, person: NewMember
+) -> Member:
+    """Validate and add one member to a locked rotation, with its audit row."""
+    assert row.id is not None
+    user, weight, timezone, role = person.user, person.weight, person.timezone, person.role
+    if not user.strip():
+        raise InvalidInput("A member needs a Slack user id.")
+    if not math.isfinite(weight) or not 0 < weight <= 1:
+        raise InvalidInput(f"Weight {weight} must be above 0 and at most 1 (full time).")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"Unknown timezone {timezone!r}.") from None
+    if role not in (Role.MEMBER, Role.ADMIN):
+        raise InvalidInput(f"Unknown role {role!r}; use member or admin.")
+    existing = queries.member_by_user(session, rotation_id=row.id, user_id=user)
+    if existing is not None:
+        if existing.left is not None:
+            raise Conflict(
+                f"<@{user}> left {row.name} on {existing.left.isoformat()}; "
+                "rejoining is not supported yet."
+            )
+        raise Conflict(f"<@{user}> is already a member of {row.name}.")
+    member = Member(
+        rotation_id=row.id,
+        user_id=user,
+        display_name=person.name.strip() or user,
+        email=person.email.strip().lower() if person.email else None,
+        timezone=timezone,
+        weight=weight,
+        joined=person.joined if person.joined is not None else local_today(row, now),
+        role=role,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(member)
+    session.flush()
+    audit.record(
+        session,
+        rotation=row,
+        actor=actor,
+        action="member.add",
+        subject=f"member:{member.id}",
+        after=audit.snapshot(member),
+        now=now,
+    )
+    return member
 
 
 def set_member_role(
@@ -291,34 +377,54 @@ def remove_member(
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
         require_admin(session, row, actor, "remove people")
         member = find_member(session, row, user)
-        today = local_today(row, now)
-        if member.role == Role.ADMIN:
-            _keep_an_admin(session, row, member)
-        if not _has_history(session, member):
-            audit.record(
-                session,
-                rotation=row,
-                actor=actor,
-                action="member.delete",
-                subject=f"member:{member.id}",
-                before=audit.snapshot(member),
-                now=now,
-            )
-            session.delete(member)
-            result = Departure(user=user, deleted=True, left=None, released=(), replacements=())
-        else:
-            day = last_day if last_day is not None else today
-            not_in_past(day, today, "The last day")
-            result = _end_membership(
-                session,
-                rotation=row,
-                member=member,
-                last_day=day,
-                today=today,
-                actor=actor,
-                now=now,
-            )
+        result = _take_off(session, row, member, actor=actor, now=now, last_day=last_day)
     return result
+
+
+def leave_rotation(
+    session: Session, *, team_id: str, rotation: str, actor: str, now: datetime
+) -> Departure:
+    """Leave a rotation oneself, after today; as `remove_member` otherwise."""
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        member = find_member(session, row, actor)
+        if member.left is not None:
+            raise Conflict(f"You left {row.name} on {member.left.isoformat()}.")
+        result = _take_off(session, row, member, actor=actor, now=now, last_day=None)
+    return result
+
+
+def _take_off(
+    session: Session,
+    row: Rotation,
+    member: Member,
+    *,
+    actor: str,
+    now: datetime,
+    last_day: date | None,
+) -> Departure:
+    """Delete a member without history, else end their membership on `last_day`."""
+    today = local_today(row, now)
+    if member.role == Role.ADMIN:
+        _keep_an_admin(session, row, member)
+    if not _has_history(session, member):
+        audit.record(
+            session,
+            rotation=row,
+            actor=actor,
+            action="member.delete",
+            subject=f"member:{member.id}",
+            before=audit.snapshot(member),
+            now=now,
+        )
+        session.delete(member)
+        return Departure(user=member.user_id, deleted=True, left=None, released=(), replacements=())
+    day = last_day if last_day is not None else today
+    not_in_past(day, today, "The last day")
+    return _end_membership(
+        session, rotation=row, member=member, last_day=day, today=today, actor=actor, now=now
+    )
 
 
 def deactivate_member(

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from sqlmodel import Session
 
-from bot.usecases import audit
+from bot.usecases import audit, outbox
 from bot.usecases.access import check_now, load_rotation, local_today, require_admin
 from bot.usecases.days import close_requests_touching, place, release
 from bot.usecases.errors import Conflict, InvalidInput, PastDate
@@ -123,12 +123,13 @@ def publish_plan(
     now: datetime,
     start: date,
     end: date,
-    expected_version: int,
+    expected_version: int | None,
 ) -> PublishResult:
     """Publish the plan of a period (admins only) as the rotation's next version.
 
     `expected_version` is the `based_on_version` of the preview the admin saw: if anyone
-    published in between, this refuses rather than overwrite their plan unseen. The
+    published in between, this refuses rather than overwrite their plan unseen. None
+    publishes without a preview (`/queueday publish`): whatever the plan is now. The
     rotation row is locked first, so of two concurrent publishes exactly one wins.
     Changed days get a new revision; removed days are cancelled, not deleted.
     """
@@ -137,7 +138,9 @@ def publish_plan(
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
         require_admin(session, row, actor, "publish")
         assert row.id is not None
-        if row.published_version != expected_version:
+        if expected_version is None:
+            expected_version = row.published_version
+        elif row.published_version != expected_version:
             raise Conflict(
                 f"{row.name} was published meanwhile (now version {row.published_version}, "
                 f"you previewed version {expected_version}); preview again."
@@ -182,6 +185,15 @@ def publish_plan(
         )
         session.add(version)
         session.flush()
+        outbox.queue_published(  # "your days" DMs to everyone whose days this changed
+            session,
+            rotation=row,
+            version=row.published_version,
+            start=preview.start,
+            end=end,
+            users={e.member for e in preview.added + preview.removed},
+            now=now,
+        )
         audit.record(
             session,
             rotation=row,

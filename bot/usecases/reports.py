@@ -20,8 +20,9 @@ from bot.usecases.errors import InvalidInput
 from bot.usecases.loading import to_plan_member
 from bot.usecases.transaction import unit_of_work
 from scheduling.ledger import build_ledger
+from scheduling.quarters import quarter_of
 from storage import queries
-from storage.models import AssignmentState
+from storage.models import AssignmentState, Rotation
 
 
 def mark_days_done(
@@ -81,6 +82,7 @@ class MemberBalance:
     share: Fraction  # fair share of the days up to today
     balance: Fraction  # done - share: +1 is one day more than fair
     projected: Fraction  # the balance at the end of the published plan
+    this_quarter: int = 0  # days done and published in the current quarter
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class FairnessReport:
     today: date
     horizon: date  # the last published day (today if none is ahead)
     members: tuple[MemberBalance, ...]
+    quarter: tuple[date, date] | None = None  # the current quarter's first and last day
 
     @property
     def max_abs_balance(self) -> Fraction:
@@ -113,12 +116,18 @@ def fairness_report(
     """
     check_now(now)
     row = load_rotation(session, team_id=team_id, name=rotation)
+    report = ledger_of(session, row, today=local_today(row, now))
+    session.rollback()  # read only: end the transaction the reads opened
+    return report
+
+
+def ledger_of(session: Session, row: Rotation, *, today: date) -> FairnessReport:
+    """The fairness report of a loaded rotation as of `today` (reads only)."""
     assert row.id is not None
-    today = local_today(row, now)
     members = queries.members_of(session, rotation_id=row.id)
     plan_members = [to_plan_member(m) for m in members]
     entries = queries.live_entries(session, rotation_id=row.id)
-    session.rollback()  # read only: end the transaction the reads opened
+    first, last = quarter_of(today, row.quarter_start_month)
     past = [(day, user) for day, user in entries if day <= today]
     ahead = [(day, user) for day, user in entries if day > today]
     horizon = max((day for day, _ in ahead), default=today)
@@ -126,6 +135,7 @@ def fairness_report(
     all_days: Counter[date] = Counter(day for day, _ in entries)
     done = Counter(user for _, user in past)
     upcoming = Counter(user for _, user in ahead)
+    quarter = Counter(user for day, user in entries if first <= day <= last)
     ledger = build_ledger(plan_members, past_days, done, today)
     projected = build_ledger(plan_members, all_days, done, horizon)
     rows = tuple(
@@ -138,7 +148,10 @@ def fairness_report(
             share=ledger.share(m.id),
             balance=ledger.balance(m.id),
             projected=projected.balance(m.id, upcoming[m.id]),
+            this_quarter=quarter[m.id],
         )
         for m in plan_members
     )
-    return FairnessReport(rotation=row.name, today=today, horizon=horizon, members=rows)
+    return FairnessReport(
+        rotation=row.name, today=today, horizon=horizon, members=rows, quarter=(first, last)
+    )

@@ -104,6 +104,32 @@ def _check_can_take(session: Session, rotation: Rotation, member: Member, day: d
         raise Conflict(f"{day.isoformat()} is {reason}.")
 
 
+def _nearest_day_to_take(
+    session: Session, rotation: Rotation, owner: Member, taker: Member, near: date, today: date
+) -> date:
+    """The owner's published day from today on, nearest to `near` (the earlier on a tie),
+    that `taker` could take and that no open request already offers."""
+    assert rotation.id is not None
+    rows = [
+        a
+        for a in queries.assignments_of(
+            session, rotation_id=rotation.id, first=today, states=(AssignmentState.PUBLISHED,)
+        )
+        if a.member_id == owner.id and a.day != near
+    ]
+    for row in sorted(rows, key=lambda a: (abs((a.day - near).days), a.day)):
+        try:
+            _check_can_take(session, rotation, taker, row.day)
+            _no_open_request(session, [row])
+        except Conflict:
+            continue
+        return row.day
+    raise Conflict(
+        f"<@{owner.user_id}> has no upcoming day you could take in return; "
+        "ask them to cover yours instead."
+    )
+
+
 def _no_open_request(session: Session, assignments: list[Assignment]) -> None:
     ids = [a.id for a in assignments if a.id is not None]
     if queries.open_requests_touching(session, assignment_ids=ids):
@@ -119,11 +145,15 @@ def request_swap(
     now: datetime,
     day: date,
     counterpart: str,
-    counterpart_day: date,
+    counterpart_day: date | None = None,
     expires_at: datetime | None = None,
     note: str = "",
 ) -> RequestInfo:
-    """Ask `counterpart` to trade their `counterpart_day` for the actor's `day`."""
+    """Ask `counterpart` to trade their `counterpart_day` for the actor's `day`.
+
+    Without `counterpart_day`, their upcoming day nearest to `day` that the actor could
+    take is offered in return.
+    """
     return _request(
         session,
         team_id=team_id,
@@ -197,7 +227,9 @@ def _request(
             other = find_member(session, row, counterpart)
             _check_can_take(session, row, other, day)
         if kind == RequestKind.SWAP:
-            assert other is not None and counterpart_day is not None
+            assert other is not None
+            if counterpart_day is None:
+                counterpart_day = _nearest_day_to_take(session, row, other, requester, day, today)
             not_in_past(counterpart_day, today, "Their day")
             theirs = _published_day(session, row, other, counterpart_day)
             _check_can_take(session, row, requester, counterpart_day)

@@ -12,6 +12,7 @@ from bot.usecases.access import (
     check_now,
     find_member,
     load_rotation,
+    load_workspace,
     local_today,
     not_in_past,
     require_self_or_admin,
@@ -21,7 +22,7 @@ from bot.usecases.errors import Conflict, InvalidInput, NotFound
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
 from storage import queries
-from storage.models import AssignmentState, TimeOff
+from storage.models import AssignmentState, Member, Rotation, TimeOff
 
 LONGEST_BOOKING_DAYS = 366
 
@@ -36,6 +37,7 @@ class TimeOffResult:
     last_day: date
     released: tuple[date, ...]
     replacements: tuple[DayEntry, ...]
+    rotation: str = ""
 
 
 def book_time_off(
@@ -61,75 +63,145 @@ def book_time_off(
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
         require_self_or_admin(session, row, actor, user, "book time off for them")
         member = find_member(session, row, user)
-        assert row.id is not None and member.id is not None
-        today = local_today(row, now)
-        not_in_past(first_day, today, "The first day")
-        if last_day < first_day:
-            raise InvalidInput(
-                f"The last day {last_day.isoformat()} is before the first {first_day.isoformat()}."
-            )
-        if (last_day - first_day).days >= LONGEST_BOOKING_DAYS:
-            raise InvalidInput("Time off can be booked for at most a year at a time.")
-        if member.left is not None and first_day > member.left:
-            raise InvalidInput(f"<@{user}> left {row.name} on {member.left.isoformat()}.")
-        for block in queries.time_off_of(session, rotation_id=row.id, member_id=member.id):
-            if block.first_day <= last_day and first_day <= block.last_day:
-                raise Conflict(
-                    f"This overlaps time off already booked for <@{user}>: "
-                    f"{block.first_day.isoformat()} to {block.last_day.isoformat()}."
-                )
-        block = TimeOff(
-            member_id=member.id,
-            first_day=first_day,
-            last_day=last_day,
-            note=note.strip(),
-            created_by=actor,
-            created_at=now,
-        )
-        session.add(block)
-        session.flush()
-        affected = [
-            a
-            for a in queries.assignments_of(
-                session,
-                rotation_id=row.id,
-                first=first_day,
-                last=last_day,
-                states=(AssignmentState.PUBLISHED, AssignmentState.PLANNED),
-            )
-            if a.member_id == member.id
-        ]
-        for assignment in affected:
-            release(session, assignment, now=now)
-        close_requests_touching(
-            session, [a.id for a in affected if a.id is not None], actor=actor, now=now
-        )
-        audit.record(
+        result = _book(
             session,
-            rotation=row,
+            row,
+            member,
             actor=actor,
-            action="time_off.book",
-            subject=f"time_off:{block.id}",
-            after={
-                **(audit.snapshot(block) or {}),
-                "user": user,
-                "released": [a.day.isoformat() for a in affected],
-            },
             now=now,
-        )
-        added = replan_days(
-            session, rotation=row, days=[a.day for a in affected], today=today, actor=actor, now=now
-        )
-        assert block.id is not None
-        result = TimeOffResult(
-            id=block.id,
-            user=user,
             first_day=first_day,
             last_day=last_day,
-            released=tuple(a.day for a in affected),
-            replacements=tuple(added),
+            note=note,
         )
     return result
+
+
+def book_away(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    now: datetime,
+    first_day: date,
+    last_day: date,
+    note: str = "",
+) -> tuple[TimeOffResult, ...]:
+    """Book time off for oneself in every rotation one is in, in one transaction.
+
+    Time off belongs to the person, not to one queue: `/queueday away` frees their
+    days everywhere. Rotations they have left before `first_day` are skipped.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        workspace = load_workspace(session, team_id=team_id)
+        assert workspace.id is not None
+        found = queries.memberships_of_user(
+            session, workspace_id=workspace.id, user_id=actor, on_or_after=first_day
+        )
+        if not found:
+            raise NotFound("You are not in any rotation, so there are no days to free.")
+        results = []
+        for rotation, _ in found:  # by name: every booking locks rotations in one order
+            assert rotation.id is not None
+            row = queries.rotation_by_id(session, rotation_id=rotation.id, for_update=True)
+            member = find_member(session, row, actor)
+            results.append(
+                _book(
+                    session,
+                    row,
+                    member,
+                    actor=actor,
+                    now=now,
+                    first_day=first_day,
+                    last_day=last_day,
+                    note=note,
+                )
+            )
+    return tuple(results)
+
+
+def _book(
+    session: Session,
+    row: Rotation,
+    member: Member,
+    *,
+    actor: str,
+    now: datetime,
+    first_day: date,
+    last_day: date,
+    note: str,
+) -> TimeOffResult:
+    """Book time off for a member of a locked rotation; their days in it go to others."""
+    user = member.user_id
+    assert row.id is not None and member.id is not None
+    today = local_today(row, now)
+    not_in_past(first_day, today, "The first day")
+    if last_day < first_day:
+        raise InvalidInput(
+            f"The last day {last_day.isoformat()} is before the first {first_day.isoformat()}."
+        )
+    if (last_day - first_day).days >= LONGEST_BOOKING_DAYS:
+        raise InvalidInput("Time off can be booked for at most a year at a time.")
+    if member.left is not None and first_day > member.left:
+        raise InvalidInput(f"<@{user}> left {row.name} on {member.left.isoformat()}.")
+    for block in queries.time_off_of(session, rotation_id=row.id, member_id=member.id):
+        if block.first_day <= last_day and first_day <= block.last_day:
+            raise Conflict(
+                f"This overlaps time off already booked for <@{user}>: "
+                f"{block.first_day.isoformat()} to {block.last_day.isoformat()}."
+            )
+    block = TimeOff(
+        member_id=member.id,
+        first_day=first_day,
+        last_day=last_day,
+        note=note.strip(),
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(block)
+    session.flush()
+    affected = [
+        a
+        for a in queries.assignments_of(
+            session,
+            rotation_id=row.id,
+            first=first_day,
+            last=last_day,
+            states=(AssignmentState.PUBLISHED, AssignmentState.PLANNED),
+        )
+        if a.member_id == member.id
+    ]
+    for assignment in affected:
+        release(session, assignment, now=now)
+    close_requests_touching(
+        session, [a.id for a in affected if a.id is not None], actor=actor, now=now
+    )
+    audit.record(
+        session,
+        rotation=row,
+        actor=actor,
+        action="time_off.book",
+        subject=f"time_off:{block.id}",
+        after={
+            **(audit.snapshot(block) or {}),
+            "user": user,
+            "released": [a.day.isoformat() for a in affected],
+        },
+        now=now,
+    )
+    added = replan_days(
+        session, rotation=row, days=[a.day for a in affected], today=today, actor=actor, now=now
+    )
+    assert block.id is not None
+    return TimeOffResult(
+        id=block.id,
+        user=user,
+        first_day=first_day,
+        last_day=last_day,
+        released=tuple(a.day for a in affected),
+        replacements=tuple(added),
+        rotation=row.name,
+    )
 
 
 def cancel_time_off(
@@ -155,31 +227,68 @@ def cancel_time_off(
         if block is None or block.member_id not in members:
             raise NotFound(f"There is no time off #{time_off_id} in {row.name}.")
         member = members[block.member_id]
-        require_self_or_admin(session, row, actor, member.user_id, "cancel their time off")
-        today = local_today(row, now)
-        not_in_past(block.last_day, today, "That time off ended on")
-        audit.record(
-            session,
-            rotation=row,
-            actor=actor,
-            action="time_off.cancel",
-            subject=f"time_off:{block.id}",
-            before={**(audit.snapshot(block) or {}), "user": member.user_id},
-            now=now,
-        )
-        session.delete(block)
-        session.flush()
-        days = [
-            date.fromordinal(n)
-            for n in range(max(block.first_day, today).toordinal(), block.last_day.toordinal() + 1)
-        ]
-        added = replan_days(session, rotation=row, days=days, today=today, actor=actor, now=now)
-        result = TimeOffResult(
-            id=time_off_id,
-            user=member.user_id,
-            first_day=block.first_day,
-            last_day=block.last_day,
-            released=(),
-            replacements=tuple(added),
-        )
+        result = _cancel(session, row, member, block, actor=actor, now=now)
     return result
+
+
+def cancel_away(
+    session: Session, *, team_id: str, actor: str, now: datetime, day: date
+) -> tuple[TimeOffResult, ...]:
+    """Cancel one's own time off that includes `day`, in every rotation it was booked in."""
+    check_now(now)
+    with unit_of_work(session):
+        workspace = load_workspace(session, team_id=team_id)
+        assert workspace.id is not None
+        found = queries.time_off_of_user(
+            session, workspace_id=workspace.id, user_id=actor, ending_on_or_after=day
+        )
+        blocks = [(name, b) for name, b in found if b.first_day <= day <= b.last_day]
+        if not blocks:
+            raise NotFound(f"You have no time off booked on {day.isoformat()}.")
+        results = []
+        for name, block in blocks:
+            row = load_rotation(session, team_id=team_id, name=name, for_update=True)
+            member = find_member(session, row, actor)
+            results.append(_cancel(session, row, member, block, actor=actor, now=now))
+    return tuple(results)
+
+
+def _cancel(
+    session: Session,
+    row: Rotation,
+    member: Member,
+    block: TimeOff,
+    *,
+    actor: str,
+    now: datetime,
+) -> TimeOffResult:
+    """Delete a member's time off in a locked rotation; days left short are re-planned."""
+    require_self_or_admin(session, row, actor, member.user_id, "cancel their time off")
+    today = local_today(row, now)
+    not_in_past(block.last_day, today, "That time off ended on")
+    audit.record(
+        session,
+        rotation=row,
+        actor=actor,
+        action="time_off.cancel",
+        subject=f"time_off:{block.id}",
+        before={**(audit.snapshot(block) or {}), "user": member.user_id},
+        now=now,
+    )
+    session.delete(block)
+    session.flush()
+    days = [
+        date.fromordinal(n)
+        for n in range(max(block.first_day, today).toordinal(), block.last_day.toordinal() + 1)
+    ]
+    added = replan_days(session, rotation=row, days=days, today=today, actor=actor, now=now)
+    assert block.id is not None
+    return TimeOffResult(
+        id=block.id,
+        user=member.user_id,
+        first_day=block.first_day,
+        last_day=block.last_day,
+        released=(),
+        replacements=tuple(added),
+        rotation=row.name,
+    )

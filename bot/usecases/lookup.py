@@ -1,0 +1,140 @@
+"""Which rotation a request is about, when the person did not name one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.usecases.access import check_now, local_today
+from bot.usecases.errors import UseCaseError
+from storage import queries
+from storage.models import Rotation
+
+
+@dataclass(frozen=True)
+class RotationRef:
+    """A rotation as a request needs it: its name, timezone and today."""
+
+    name: str
+    timezone: str
+    channel: str | None
+    quarter_start_month: int
+    today: date
+
+
+class RotationUnclear(UseCaseError):
+    """No rotation could be inferred; `options` are the ones the person could name."""
+
+    def __init__(self, message: str, options: tuple[str, ...], *, ambiguous: bool) -> None:
+        super().__init__(message)
+        self.options = options
+        self.ambiguous = ambiguous
+
+
+def _ref(rotation: Rotation, now: datetime) -> RotationRef:
+    return RotationRef(
+        name=rotation.name,
+        timezone=rotation.timezone,
+        channel=rotation.channel,
+        quarter_start_month=rotation.quarter_start_month,
+        today=local_today(rotation, now),
+    )
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def find_rotation(
+    session: Session,
+    *,
+    team_id: str,
+    user: str,
+    now: datetime,
+    name: str | None = None,
+    channel: str | None = None,
+    on_day: date | None = None,
+    any_in_workspace: bool = False,
+) -> RotationRef:
+    """The rotation a request is about (read only).
+
+    In order: the one named; the one whose channel the request came from; the person's
+    only current rotation (of several, the only one where they are on the queue on
+    `on_day`, when given); with `any_in_workspace`, the workspace's only rotation (for
+    reading the queue or joining it before being in any).
+
+    Raises:
+        RotationUnclear: no rotation has that name, none could be inferred, or several
+            fit; `options` lists the ones to choose from.
+    """
+    check_now(now)
+    workspace = queries.workspace_by_team(session, team_id=team_id)
+    if workspace is None or workspace.id is None:
+        raise RotationUnclear("There are no rotations in this workspace yet.", (), ambiguous=False)
+    if name is not None:
+        rotation = queries.rotation_by_name(session, workspace_id=workspace.id, name=name.lower())
+        if rotation is None:
+            names = [r.name for r in queries.rotations_of(session, workspace_id=workspace.id)]
+            session.rollback()
+            raise RotationUnclear(
+                f"There is no rotation called `{name}`.", tuple(names), ambiguous=False
+            )
+        session.rollback()
+        return _ref(rotation, now)
+    if channel:
+        rotation = queries.rotation_by_channel(session, workspace_id=workspace.id, channel=channel)
+        if rotation is not None:
+            session.rollback()
+            return _ref(rotation, now)
+    mine = [
+        rotation
+        for rotation, member in queries.memberships_of_user(
+            session, workspace_id=workspace.id, user_id=user
+        )
+        # Someone who left today has nothing ahead there: infer their other rotation.
+        if member.left is None or member.left > local_today(rotation, now)
+    ]
+    if len(mine) > 1 and on_day is not None:
+        on_queue = [
+            r
+            for r in mine
+            if r.id is not None
+            and any(u == user for u, _ in queries.on_duty(session, rotation_id=r.id, day=on_day))
+        ]
+        mine = on_queue or mine
+    if len(mine) == 1:
+        session.rollback()
+        return _ref(mine[0], now)
+    everyone = queries.rotations_of(session, workspace_id=workspace.id)
+    session.rollback()
+    if mine:
+        names = [r.name for r in mine]
+        raise RotationUnclear(
+            f"You are in more than one rotation ({_listed(names)}).", tuple(names), ambiguous=True
+        )
+    if any_in_workspace and len(everyone) == 1:
+        return _ref(everyone[0], now)
+    names = [r.name for r in everyone]
+    if not names:
+        raise RotationUnclear("There are no rotations in this workspace yet.", (), ambiguous=False)
+    if any_in_workspace:
+        raise RotationUnclear(
+            f"There are several rotations here ({_listed(names)}).", tuple(names), ambiguous=True
+        )
+    raise RotationUnclear(
+        f"You are not in any rotation yet; the rotations here are {_listed(names)}.",
+        tuple(names),
+        ambiguous=False,
+    )
+
+
+def rotation_names(session: Session, *, team_id: str) -> tuple[str, ...]:
+    """The workspace's rotations by name (none if it has none yet)."""
+    workspace = queries.workspace_by_team(session, team_id=team_id)
+    if workspace is None or workspace.id is None:
+        return ()
+    names = tuple(r.name for r in queries.rotations_of(session, workspace_id=workspace.id))
+    session.rollback()
+    return names

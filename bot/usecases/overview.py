@@ -1,0 +1,237 @@
+"""Reading the queue: who is on a day, a quarter's schedule, one person's days and balance.
+
+Read-only use cases: they load, compute and end the read transaction; nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+from sqlmodel import Session
+
+from bot.usecases.access import check_now, load_rotation, load_workspace, local_today
+from bot.usecases.loading import work_calendar
+from bot.usecases.reports import ledger_of
+from scheduling.quarters import quarter_of
+from storage import queries
+from storage.models import RequestState, Role, Rotation, SwapRequest
+
+Person = tuple[str, str]  # (Slack user id, display name)
+FORTNIGHT = 14
+
+
+@dataclass(frozen=True)
+class QueueDay:
+    """One day of a rotation: who is on it, or why nobody is."""
+
+    day: date
+    people: tuple[Person, ...]
+    closed: str | None = None  # why it is not a working day ("a public holiday (…)")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The published days of one period of a rotation."""
+
+    rotation: str
+    start: date
+    end: date
+    today: date
+    days: tuple[QueueDay, ...]  # working days and days with someone on, in order
+    published_version: int
+
+    @property
+    def published(self) -> bool:
+        """True if anyone is on any day of the period."""
+        return any(day.people for day in self.days)
+
+
+@dataclass(frozen=True)
+class MyRotation:
+    """One person's standing in one rotation."""
+
+    rotation: str
+    timezone: str
+    today: date
+    role: str
+    next_days: tuple[date, ...]
+    done: int
+    upcoming: int
+    balance: Fraction  # today
+    projected: Fraction  # at the end of what is published
+    away: tuple[tuple[date, date, str], ...]  # upcoming time off: first, last, reason
+    requests: tuple[int, ...]  # open swap/cover requests waiting for this person
+
+
+@dataclass(frozen=True)
+class MyOverview:
+    """Everything about one person across the workspace's rotations."""
+
+    user: str
+    rotations: tuple[MyRotation, ...]
+
+
+@dataclass(frozen=True)
+class HomeOverview:
+    """The App Home of one person: their standing and each rotation's next two weeks."""
+
+    me: MyOverview
+    fortnights: tuple[Schedule, ...]
+    admin_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AwayEntry:
+    """Booked time off, in one rotation."""
+
+    rotation: str
+    id: int
+    first_day: date
+    last_day: date
+    note: str
+
+
+def who_is_on(session: Session, *, team_id: str, rotation: str, day: date) -> QueueDay:
+    """Who is on the queue of a rotation on `day` (read only)."""
+    row = load_rotation(session, team_id=team_id, name=rotation)
+    assert row.id is not None
+    people = tuple(queries.on_duty(session, rotation_id=row.id, day=day))
+    closed = work_calendar(session, row).non_working_reason(day)
+    session.rollback()
+    return QueueDay(day, people, closed)
+
+
+def quarter_schedule(
+    session: Session, *, team_id: str, rotation: str, now: datetime, offset: int = 0
+) -> Schedule:
+    """The days of the rotation's current quarter (`offset` 0) or the next (1)."""
+    check_now(now)
+    row = load_rotation(session, team_id=team_id, name=rotation)
+    today = local_today(row, now)
+    start, end = quarter_of(today, row.quarter_start_month, offset)
+    result = _schedule(session, row, start=start, end=end, today=today)
+    session.rollback()
+    return result
+
+
+def _schedule(session: Session, row: Rotation, *, start: date, end: date, today: date) -> Schedule:
+    assert row.id is not None
+    by_day: dict[date, list[Person]] = defaultdict(list)
+    for day, user, name in queries.live_days_with_names(
+        session, rotation_id=row.id, first=start, last=end
+    ):
+        by_day[day].append((user, name))
+    calendar = work_calendar(session, row)
+    days = []
+    for n in range((end - start).days + 1):
+        day = start + timedelta(days=n)
+        closed = calendar.non_working_reason(day)
+        if closed is None or by_day.get(day):
+            days.append(QueueDay(day, tuple(by_day.get(day, ())), closed))
+    return Schedule(row.name, start, end, today, tuple(days), row.published_version)
+
+
+def my_overview(
+    session: Session, *, team_id: str, user: str, now: datetime, limit: int = 10
+) -> MyOverview:
+    """A person's next days, balance, time off and waiting requests in every rotation."""
+    check_now(now)
+    result = _mine(session, team_id=team_id, user=user, now=now, limit=limit)
+    session.rollback()
+    return result
+
+
+def _mine(session: Session, *, team_id: str, user: str, now: datetime, limit: int) -> MyOverview:
+    workspace = load_workspace(session, team_id=team_id)
+    assert workspace.id is not None
+    found = []
+    for rotation, member in queries.memberships_of_user(
+        session, workspace_id=workspace.id, user_id=user
+    ):
+        assert rotation.id is not None and member.id is not None
+        today = local_today(rotation, now)
+        if member.left is not None and member.left < today:
+            continue
+        report = ledger_of(session, rotation, today=today)
+        mine = next(m for m in report.members if m.user == user)
+        next_days = [
+            a.day
+            for a in queries.assignments_of(session, rotation_id=rotation.id, first=today)
+            if a.member_id == member.id
+        ]
+        away = tuple(
+            (b.first_day, b.last_day, b.note)
+            for b in queries.time_off_of(session, rotation_id=rotation.id, member_id=member.id)
+            if b.last_day >= today
+        )
+        found.append(
+            MyRotation(
+                rotation=rotation.name,
+                timezone=rotation.timezone,
+                today=today,
+                role=member.role,
+                next_days=tuple(next_days[:limit]),
+                done=mine.done,
+                upcoming=mine.upcoming,
+                balance=mine.balance,
+                projected=mine.projected,
+                away=away,
+                requests=_waiting_for(session, rotation.id, member.id),
+            )
+        )
+    return MyOverview(user, tuple(found))
+
+
+def _waiting_for(session: Session, rotation_id: int, member_id: int) -> tuple[int, ...]:
+    """Open requests asking this member, or anyone (a cover), other than their own."""
+    requests: list[SwapRequest] = queries.open_requests_of_rotation(
+        session, rotation_id=rotation_id
+    )
+    return tuple(
+        r.id
+        for r in requests
+        if r.id is not None
+        and r.state == RequestState.OPEN
+        and r.requester_id != member_id
+        and r.counterpart_id in (member_id, None)
+    )
+
+
+def home_overview(
+    session: Session, *, team_id: str, user: str, now: datetime, days: int = FORTNIGHT
+) -> HomeOverview:
+    """The App Home of a person: their standing and the next `days` of each rotation."""
+    check_now(now)
+    me = _mine(session, team_id=team_id, user=user, now=now, limit=10)
+    fortnights = []
+    admin_of = []
+    for mine in me.rotations:
+        row = load_rotation(session, team_id=team_id, name=mine.rotation)
+        end = mine.today + timedelta(days=days - 1)
+        fortnights.append(_schedule(session, row, start=mine.today, end=end, today=mine.today))
+        if mine.role == Role.ADMIN:
+            admin_of.append(mine.rotation)
+    session.rollback()
+    return HomeOverview(me, tuple(fortnights), tuple(admin_of))
+
+
+def time_off_list(
+    session: Session, *, team_id: str, user: str, now: datetime
+) -> tuple[AwayEntry, ...]:
+    """A person's time off that has not ended, in every rotation, by first day."""
+    check_now(now)
+    workspace = load_workspace(session, team_id=team_id)
+    assert workspace.id is not None
+    # The earliest "today" of any timezone: a block ending today anywhere is still shown.
+    earliest = (now - timedelta(days=1)).date()
+    entries = []
+    for name, block in queries.time_off_of_user(
+        session, workspace_id=workspace.id, user_id=user, ending_on_or_after=earliest
+    ):
+        assert block.id is not None
+        entries.append(AwayEntry(name, block.id, block.first_day, block.last_day, block.note))
+    session.rollback()
+    return tuple(entries)

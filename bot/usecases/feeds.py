@@ -1,0 +1,433 @@
+"""Calendar feeds: showing a person their links, resetting one, and reading a feed.
+
+A person's feed holds their own published and done days in every rotation of the
+workspace; a rotation's feed holds everyone's. Both cover the past year and everything
+ahead, and never show previews, planned or cancelled days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlmodel import Session
+
+from bot.feed_tokens import FeedKind, feed_token, feed_urls, is_token, same_token, token_hash
+from bot.usecases import audit
+from bot.usecases.access import (
+    SYSTEM,
+    check_now,
+    find_member,
+    is_admin,
+    load_rotation,
+    load_workspace,
+    local_today,
+)
+from bot.usecases.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.usecases.transaction import unit_of_work
+from scheduling.ics import FeedEvent, plan_events, render_calendar_fast
+from scheduling.model import DayEntry
+from storage import feed_queries, queries
+from storage.feed_queries import SHOWN_STATES, FeedOwner, FeedRow, TokenRow
+from storage.models import Member, Rotation, Workspace
+
+# How far back a feed reaches. A year and a day, so the same date last year is in.
+PAST_DAYS = 366
+REFRESH = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """One feed's link, as the web URL and as webcal:// (one click to subscribe)."""
+
+    kind: FeedKind
+    rotation: str | None  # the rotation of a rotation's feed
+    title: str
+    url: str
+    webcal: str
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """A person's own feed and the feeds of their rotations."""
+
+    person: FeedLink
+    rotations: tuple[FeedLink, ...]
+
+    def all(self) -> tuple[FeedLink, ...]:
+        return (self.person, *self.rotations)
+
+
+def feed_links(
+    session: Session,
+    *,
+    team_id: str,
+    user: str,
+    now: datetime,
+    secret: str,
+    base_url: str,
+    rotation: str | None = None,
+) -> FeedLinks:
+    """The person's feed link and their rotation's (or, without `rotation`, each of the
+    rotations they are in); links are created on first use and the same ever after.
+
+    Refuses (NotFound) a person in no rotation of the workspace, or not in `rotation`.
+    """
+    check_now(now)
+    try:
+        return _feed_links(
+            session,
+            team_id=team_id,
+            user=user,
+            now=now,
+            secret=secret,
+            base_url=base_url,
+            rotation=rotation,
+        )
+    except Conflict:
+        # Two first requests at once derive the same token: one insert wins, and a
+        # second look finds its row.
+        return _feed_links(
+            session,
+            team_id=team_id,
+            user=user,
+            now=now,
+            secret=secret,
+            base_url=base_url,
+            rotation=rotation,
+        )
+
+
+def _feed_links(
+    session: Session,
+    *,
+    team_id: str,
+    user: str,
+    now: datetime,
+    secret: str,
+    base_url: str,
+    rotation: str | None,
+) -> FeedLinks:
+    with unit_of_work(session):
+        workspace = load_workspace(session, team_id=team_id)
+        rotations = _rotations_of(session, workspace, user, rotation, now)
+        member = rotations[0][1]
+        token = _link_token(session, workspace, FeedKind.PERSON, user, None, secret, now)
+        person = _link(
+            FeedKind.PERSON, None, f"{member.display_name}'s queue days", base_url, token
+        )
+        shared = []
+        for row, _ in rotations:
+            token = _link_token(session, workspace, FeedKind.ROTATION, None, row, secret, now)
+            shared.append(
+                _link(FeedKind.ROTATION, row.name, f"{row.name}: everyone", base_url, token)
+            )
+        result = FeedLinks(person=person, rotations=tuple(shared))
+    return result
+
+
+def _rotations_of(
+    session: Session, workspace: Workspace, user: str, rotation: str | None, now: datetime
+) -> list[tuple[Rotation, Member]]:
+    """The named rotation, or every rotation the person is in and has not left."""
+    if rotation is not None:
+        row = load_rotation(session, team_id=workspace.team_id, name=rotation)
+        return [(row, find_member(session, row, user))]
+    assert workspace.id is not None
+    found = []
+    for row in queries.rotations_of(session, workspace_id=workspace.id):
+        assert row.id is not None
+        member = queries.member_by_user(session, rotation_id=row.id, user_id=user)
+        if member is not None and (member.left is None or member.left >= local_today(row, now)):
+            found.append((row, member))
+    if not found:
+        raise NotFound(f"<@{user}> is not in any rotation here.")
+    return found
+
+
+def _link(kind: FeedKind, rotation: str | None, title: str, base_url: str, token: str) -> FeedLink:
+    url, webcal = feed_urls(base_url, token)
+    return FeedLink(kind=kind, rotation=rotation, title=title, url=url, webcal=webcal)
+
+
+def _subject(kind: FeedKind, user: str | None, rotation: Rotation | None) -> str:
+    if kind == FeedKind.PERSON:
+        assert user is not None
+        return user
+    assert rotation is not None
+    return rotation.name
+
+
+def _link_token(
+    session: Session,
+    workspace: Workspace,
+    kind: FeedKind,
+    user: str | None,
+    rotation: Rotation | None,
+    secret: str,
+    now: datetime,
+) -> str:
+    """The owner's current token, its row created when it has none yet.
+
+    A row whose hash is not the current key's token (the key was changed) is re-keyed
+    at the same revision: every link made with the old key stops working.
+    """
+    assert workspace.id is not None
+    rotation_id = rotation.id if rotation is not None else None
+    owner = FeedOwner(workspace_id=workspace.id, user_id=user, rotation_id=rotation_id)
+    row = feed_queries.active_token(session, owner=owner, for_update=True)
+    subject = _subject(kind, user, rotation)
+    if row is None:
+        revision = feed_queries.last_revision(session, owner=owner) + 1
+        token = feed_token(secret, kind, workspace.team_id, subject, revision)
+        row = owner.new_token(revision=revision, token_hash=token_hash(token), created_at=now)
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            rotation=rotation,
+            workspace_id=workspace.id,
+            actor=SYSTEM,
+            action="feed.create",
+            subject=f"feed_token:{row.id}",
+            after={"kind": kind.value, "owner": subject, "revision": revision},
+            now=now,
+        )
+        return token
+    token = feed_token(secret, kind, workspace.team_id, subject, row.revision)
+    if row.token_hash != token_hash(token):
+        row.token_hash, row.etag, row.modified_at = token_hash(token), None, None
+        session.add(row)
+    return token
+
+
+def reset_feed_link(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    now: datetime,
+    secret: str,
+    base_url: str,
+    kind: FeedKind,
+    rotation: str | None = None,
+    user: str | None = None,
+) -> FeedLink:
+    """Replace a feed link with a new one; the old link answers 404 from now on.
+
+    A person's link (`user`, default the actor): the person, or an admin of one of
+    their rotations. A rotation's link (`rotation`): its admins only, since everyone
+    subscribed to it has to subscribe again.
+    """
+    check_now(now)
+    with unit_of_work(session):
+        workspace = load_workspace(session, team_id=team_id)
+        assert workspace.id is not None
+        row: Rotation | None = None
+        if kind == FeedKind.ROTATION:
+            if rotation is None:
+                raise InvalidInput("Name the rotation whose link to reset.")
+            row = load_rotation(session, team_id=team_id, name=rotation)
+            if not is_admin(session, row, actor):
+                raise NotAllowed(f"Only an admin of {row.name} can reset its calendar link.")
+            user = None
+        else:
+            user = user or actor
+            rotations = _rotations_of_any(session, workspace, user)
+            if actor != user and not any(is_admin(session, r, actor) for r in rotations):
+                raise NotAllowed(f"Only <@{user}> or an admin can reset their calendar link.")
+        subject = _subject(kind, user, row)
+        owner_id = row.id if row is not None else None
+        owner = FeedOwner(workspace_id=workspace.id, user_id=user, rotation_id=owner_id)
+        old = feed_queries.active_token(session, owner=owner, for_update=True)
+        if old is not None:
+            old.revoked_at = now
+            session.add(old)
+        revision = feed_queries.last_revision(session, owner=owner) + 1
+        token = feed_token(secret, kind, workspace.team_id, subject, revision)
+        new = owner.new_token(revision=revision, token_hash=token_hash(token), created_at=now)
+        session.add(new)
+        session.flush()
+        audit.record(
+            session,
+            rotation=row,
+            workspace_id=workspace.id,
+            actor=actor,
+            action="feed.reset",
+            subject=f"feed_token:{new.id}",
+            before={"revision": old.revision} if old is not None else None,
+            after={"kind": kind.value, "owner": subject, "revision": revision},
+            now=now,
+        )
+        if kind == FeedKind.PERSON:
+            title = f"{_first_name(session, workspace, subject)}'s queue days"
+        else:
+            title = f"{subject}: everyone"
+        link = _link(kind, rotation if row is not None else None, title, base_url, token)
+    return link
+
+
+def _rotations_of_any(session: Session, workspace: Workspace, user: str) -> list[Rotation]:
+    """Every rotation of the workspace the person was ever in; NotFound for none."""
+    assert workspace.id is not None
+    ids = feed_queries.person_rotation_ids(session, workspace_id=workspace.id, user_id=user)
+    if not ids:
+        raise NotFound(f"<@{user}> is not in any rotation here.")
+    return feed_queries.rotations_by_id(session, rotation_ids=ids)
+
+
+def _first_name(session: Session, workspace: Workspace, user: str) -> str:
+    assert workspace.id is not None
+    ids = feed_queries.person_rotation_ids(session, workspace_id=workspace.id, user_id=user)
+    member = feed_queries.first_member(session, rotation_ids=ids, user_id=user)
+    return member.display_name if member is not None else user
+
+
+# --- reading a feed ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A resolved feed link: whose days, over which rotations, from which day."""
+
+    token: TokenRow
+    kind: FeedKind
+    rotation_ids: tuple[int, ...]
+    first: date
+
+    @property
+    def owner(self) -> tuple[object, ...]:
+        """Who the feed is of; equal for every link this owner ever had."""
+        return (self.kind, self.token.workspace_id, self.token.user_id, self.token.rotation_id)
+
+
+def window_start(now: datetime) -> date:
+    """The first day a feed shows.
+
+    The past-year window starts PAST_DAYS before today in UTC: a year back, a few hours
+    either way matter to nobody, and one boundary for every rotation keeps a person's
+    feed one query.
+    """
+    check_now(now)
+    return now.astimezone(UTC).date() - timedelta(days=PAST_DAYS)
+
+
+def open_feed(session: Session, *, token: str, secret: str, now: datetime) -> Feed | None:
+    """The feed a link token names, or None: not a token, unknown, revoked, or made
+    with another secret key. Callers answer every None alike, so nothing is hinted.
+    """
+    if not is_token(token):
+        return None
+    row = feed_queries.token_by_hash(session, token_hash=token_hash(token))
+    if row is None or row.revoked:
+        return None
+    if row.rotation_id is not None and row.user_id is None:
+        kind, subject = FeedKind.ROTATION, row.rotation_name
+    elif row.user_id is not None and row.rotation_id is None:
+        kind, subject = FeedKind.PERSON, row.user_id
+    else:
+        return None  # a person's feed limited to one rotation: not issued by this version
+    assert subject is not None
+    if not same_token(feed_token(secret, kind, row.team_id, subject, row.revision), token):
+        return None
+    if kind == FeedKind.ROTATION:
+        assert row.rotation_id is not None
+        rotation_ids: tuple[int, ...] = (row.rotation_id,)
+    else:
+        assert row.user_id is not None
+        rotation_ids = tuple(
+            feed_queries.person_rotation_ids(
+                session, workspace_id=row.workspace_id, user_id=row.user_id
+            )
+        )
+    return Feed(token=row, kind=kind, rotation_ids=rotation_ids, first=window_start(now))
+
+
+def feed_version(session: Session, feed: Feed) -> tuple[object, ...]:
+    """Changes whenever the feed's content would (see storage.feed_queries.feed_version)."""
+    return (
+        feed.first,
+        feed.rotation_ids,
+        feed_queries.feed_version(session, rotation_ids=feed.rotation_ids, first=feed.first),
+    )
+
+
+def render_feed(session: Session, feed: Feed) -> bytes:
+    """The feed's iCalendar document."""
+    rotations = feed_queries.rotations_by_id(session, rotation_ids=feed.rotation_ids)
+    by_id = {r.id: r for r in rotations}
+    if feed.kind == FeedKind.ROTATION:
+        (rotation,) = rotations
+        assert rotation.id is not None
+        rows = feed_queries.rotation_feed_rows(session, rotation_id=rotation.id, first=feed.first)
+        events = _events(rotation, feed.token.team_id, rows, None)
+        return render_calendar_fast(
+            f"QueueDay: {rotation.name}", events, timezone=rotation.timezone, refresh=REFRESH
+        )
+    user = feed.token.user_id
+    assert user is not None
+    rows = feed_queries.person_feed_rows(
+        session, rotation_ids=feed.rotation_ids, user_id=user, first=feed.first
+    )
+    per_rotation: dict[int, list[FeedRow]] = defaultdict(list)
+    for row in rows:
+        per_rotation[row.rotation_id].append(row)
+    events = []
+    for rotation_id, its_rows in per_rotation.items():
+        events += _events(by_id[rotation_id], feed.token.team_id, its_rows, user)
+    member = feed_queries.first_member(session, rotation_ids=feed.rotation_ids, user_id=user)
+    name = member.display_name if member is not None else user
+    timezone = member.timezone if member is not None and member.timezone else None
+    if timezone is None and rotations:
+        timezone = rotations[0].timezone
+    return render_calendar_fast(f"QueueDay: {name}", events, timezone=timezone, refresh=REFRESH)
+
+
+def channel_link(team_id: str, channel: str | None) -> str | None:
+    """A link that opens the rotation's channel in Slack (app or browser)."""
+    if not channel:
+        return None
+    return "https://slack.com/app_redirect?" + urlencode({"channel": channel, "team": team_id})
+
+
+def _events(
+    rotation: Rotation, team_id: str, rows: list[FeedRow], only: str | None
+) -> list[FeedEvent]:
+    """The rotation's events from its rows: shown days only; each dated by the last
+    change of any row of its day, since a teammate leaving changes its description.
+    """
+    day_stamp: dict[date, datetime] = {}
+    for row in rows:
+        if row.day not in day_stamp or row.updated_at > day_stamp[row.day]:
+            day_stamp[row.day] = row.updated_at
+    shown = [row for row in rows if row.state in SHOWN_STATES]
+    entries = [DayEntry(row.day, row.user_id) for row in shown]
+    return plan_events(
+        entries,
+        {row.user_id: row.name for row in shown},
+        rotation=rotation.name,
+        channel_url=channel_link(team_id, rotation.channel),
+        revisions={entry: row.revision for entry, row in zip(entries, shown, strict=True)},
+        updated_at=rotation.updated_at,
+        updated={entry: day_stamp[entry.day] for entry in entries},
+        member_only=only,
+    )
+
+
+def mark_served(session: Session, feed: Feed, *, etag: str, now: datetime) -> datetime:
+    """Record that the link now serves `etag`; returns its Last-Modified (commits).
+
+    Last-Modified moves only forward and by at least a second, so a client whose
+    If-Modified-Since is the previous value (one-second resolution) sees the change.
+    """
+    stamp = now.replace(microsecond=0)
+    previous = feed.token.modified_at
+    if previous is not None and stamp <= previous:
+        stamp = previous + timedelta(seconds=1)
+    with unit_of_work(session):
+        stored = feed_queries.record_served(
+            session, token_id=feed.token.id, etag=etag, modified_at=stamp
+        )
+    return stored or stamp

@@ -1,0 +1,276 @@
+"""Reads and small writes for calendar feeds; none of them commits.
+
+A feed is read on every poll of every subscribed calendar, so the checks that decide
+"unchanged" are single statements of aggregates over index ranges, and the rows of a
+big rotation come back as plain tuples, not ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Assignment,
+    AssignmentState,
+    FeedToken,
+    Member,
+    Rotation,
+    Workspace,
+)
+
+# Published and done days are shown; cancelled rows only date the days they left.
+SHOWN_STATES = (AssignmentState.PUBLISHED.value, AssignmentState.DONE.value)
+DATED_STATES = (*SHOWN_STATES, AssignmentState.CANCELLED.value)
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """A feed token row with the names its token was derived from."""
+
+    id: int
+    workspace_id: int
+    team_id: str
+    user_id: str | None
+    rotation_id: int | None
+    rotation_name: str | None
+    revision: int
+    revoked: bool
+    etag: str | None
+    modified_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """One assignment as a feed needs it."""
+
+    rotation_id: int
+    day: date
+    user_id: str
+    name: str
+    state: str
+    revision: int
+    updated_at: datetime
+
+
+def token_by_hash(session: Session, *, token_hash: str) -> TokenRow | None:
+    """The token row with this hash (revoked or not), or None."""
+    query = (
+        sa_select(
+            col(FeedToken.id),
+            col(FeedToken.workspace_id),
+            col(Workspace.team_id),
+            col(FeedToken.user_id),
+            col(FeedToken.rotation_id),
+            col(Rotation.name),
+            col(FeedToken.revision),
+            col(FeedToken.revoked_at),
+            col(FeedToken.etag),
+            col(FeedToken.modified_at),
+        )
+        .join(Workspace, col(Workspace.id) == FeedToken.workspace_id)
+        .outerjoin(Rotation, col(Rotation.id) == FeedToken.rotation_id)
+        .where(col(FeedToken.token_hash) == token_hash)
+    )
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    ident, workspace_id, team_id, user_id, rotation_id, name, revision, revoked, etag, at = row
+    return TokenRow(
+        id=ident,
+        workspace_id=workspace_id,
+        team_id=team_id,
+        user_id=user_id,
+        rotation_id=rotation_id,
+        rotation_name=name,
+        revision=revision,
+        revoked=revoked is not None,
+        etag=etag,
+        modified_at=at,
+    )
+
+
+@dataclass(frozen=True)
+class FeedOwner:
+    """Whose link: a person's (user_id, no rotation) or a rotation's (rotation_id only)."""
+
+    workspace_id: int
+    user_id: str | None
+    rotation_id: int | None
+
+    def new_token(self, *, revision: int, token_hash: str, created_at: datetime) -> FeedToken:
+        return FeedToken(
+            workspace_id=self.workspace_id,
+            user_id=self.user_id,
+            rotation_id=self.rotation_id,
+            revision=revision,
+            token_hash=token_hash,
+            created_at=created_at,
+        )
+
+    def is_owner(self) -> ColumnElement[bool]:
+        return and_(
+            col(FeedToken.workspace_id) == self.workspace_id,
+            _is(col(FeedToken.user_id), self.user_id),
+            _is(col(FeedToken.rotation_id), self.rotation_id),
+        )
+
+
+def active_token(
+    session: Session, *, owner: FeedOwner, for_update: bool = False
+) -> FeedToken | None:
+    """The owner's link that is not revoked."""
+    query = select(FeedToken).where(owner.is_owner(), col(FeedToken.revoked_at).is_(None))
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query.order_by(col(FeedToken.revision).desc())).first()
+
+
+def last_revision(session: Session, *, owner: FeedOwner) -> int:
+    """The highest revision any link of this owner ever had; 0 for none."""
+    query = select(func.max(FeedToken.revision)).where(owner.is_owner())
+    return int(session.exec(query).one() or 0)
+
+
+def _is(column: Any, value: object) -> ColumnElement[bool]:
+    test: ColumnElement[bool] = column.is_(None) if value is None else column == value
+    return test
+
+
+def person_rotation_ids(session: Session, *, workspace_id: int, user_id: str) -> list[int]:
+    """The rotations of the workspace a person is or was in, oldest first."""
+    query = (
+        select(col(Member.rotation_id))
+        .join(Rotation, col(Rotation.id) == Member.rotation_id)
+        .where(Rotation.workspace_id == workspace_id, Member.user_id == user_id)
+        .order_by(col(Member.rotation_id))
+    )
+    return list(session.exec(query))
+
+
+def feed_version(
+    session: Session, *, rotation_ids: Sequence[int], first: date
+) -> tuple[tuple[object, ...], ...]:
+    """A value that changes whenever anything a feed of these rotations shows changes.
+
+    Per rotation: its settings' last change; its people (count, last change: names);
+    its assignment rows from `first` on in any state (count, sum of revisions, last
+    change). Every change of a row bumps its revision, so the sum moves even when two
+    changes carry the same timestamp.
+    """
+    if not rotation_ids:
+        return ()
+    a = aliased(Assignment)
+    m = aliased(Member)
+    in_window = and_(col(a.rotation_id) == Rotation.id, col(a.day) >= first)
+    of_rotation = col(m.rotation_id) == Rotation.id
+    query = sa_select(
+        col(Rotation.id),
+        col(Rotation.updated_at),
+        select(func.count()).select_from(m).where(of_rotation).scalar_subquery(),
+        select(func.max(m.updated_at)).where(of_rotation).scalar_subquery(),
+        select(func.count()).select_from(a).where(in_window).scalar_subquery(),
+        select(func.coalesce(func.sum(a.revision), literal(0))).where(in_window).scalar_subquery(),
+        select(func.max(a.updated_at)).where(in_window).scalar_subquery(),
+    ).where(col(Rotation.id).in_(list(rotation_ids)))
+    return tuple(tuple(row) for row in session.execute(query.order_by(col(Rotation.id))))
+
+
+def rotations_by_id(session: Session, *, rotation_ids: Sequence[int]) -> list[Rotation]:
+    """The rotations, by id."""
+    query = select(Rotation).where(col(Rotation.id).in_(list(rotation_ids)))
+    return list(session.exec(query.order_by(col(Rotation.id))))
+
+
+_ROW_COLUMNS = (
+    col(Assignment.rotation_id),
+    col(Assignment.day),
+    col(Member.user_id),
+    col(Member.display_name),
+    col(Assignment.state),
+    col(Assignment.revision),
+    col(Assignment.updated_at),
+)
+
+
+def rotation_feed_rows(session: Session, *, rotation_id: int, first: date) -> list[FeedRow]:
+    """Every shown or cancelled assignment of a rotation from `first` on."""
+    query = (
+        sa_select(*_ROW_COLUMNS)
+        .join(Member, col(Member.id) == Assignment.member_id)
+        .where(
+            col(Assignment.rotation_id) == rotation_id,
+            col(Assignment.day) >= first,
+            col(Assignment.state).in_(DATED_STATES),
+        )
+    )
+    return [FeedRow(*row) for row in session.execute(query)]
+
+
+def person_feed_rows(
+    session: Session, *, rotation_ids: Sequence[int], user_id: str, first: date
+) -> list[FeedRow]:
+    """The rows of every day from `first` on that the person is on in these rotations:
+    theirs and their teammates' (shown or cancelled), for the descriptions and stamps.
+    """
+    if not rotation_ids:
+        return []
+    mine = aliased(Assignment)
+    me = aliased(Member)
+    days = (
+        select(col(mine.rotation_id), col(mine.day))
+        .join(me, col(me.id) == mine.member_id)
+        .where(
+            me.user_id == user_id,
+            col(me.rotation_id).in_(list(rotation_ids)),
+            col(mine.day) >= first,
+            col(mine.state).in_(SHOWN_STATES),
+        )
+        .subquery()
+    )
+    query = (
+        sa_select(*_ROW_COLUMNS)
+        .join(Member, col(Member.id) == Assignment.member_id)
+        .join(
+            days,
+            and_(days.c.rotation_id == Assignment.rotation_id, days.c.day == Assignment.day),
+        )
+        .where(col(Assignment.state).in_(DATED_STATES))
+    )
+    return [FeedRow(*row) for row in session.execute(query)]
+
+
+def first_member(session: Session, *, rotation_ids: Sequence[int], user_id: str) -> Member | None:
+    """The person's oldest member row among these rotations (their name and timezone)."""
+    query = select(Member).where(
+        Member.user_id == user_id, col(Member.rotation_id).in_(list(rotation_ids))
+    )
+    return session.exec(query.order_by(col(Member.id))).first()
+
+
+def record_served(
+    session: Session, *, token_id: int, etag: str, modified_at: datetime
+) -> datetime | None:
+    """Store a feed's new ETag and Last-Modified unless another process just did.
+
+    Returns the Last-Modified now stored, or None when the row is gone.
+    """
+    changed = session.execute(
+        update(FeedToken)
+        .where(
+            col(FeedToken.id) == token_id,
+            or_(col(FeedToken.etag).is_(None), col(FeedToken.etag) != etag),
+        )
+        .values(etag=etag, modified_at=modified_at)
+    )
+    if changed.rowcount:  # type: ignore[attr-defined]
+        return modified_at
+    query = select(col(FeedToken.modified_at)).where(FeedToken.id == token_id)
+    return session.exec(query).first()

@@ -44,6 +44,8 @@ def serve(host: str, port: int, access_log: bool) -> None:
     """Serve Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), feeds and /healthz."""
     # Imported here, like the helpers' imports, so `queueday plan` skips the web stack.
     from bot.app import create_app
+    from bot.calendar_feed import calendar_routes
+    from bot.settings import secret_key
     from bot.web import create_web_app, run
 
     _configure_logging()
@@ -58,6 +60,8 @@ def serve(host: str, port: int, access_log: bool) -> None:
         team_id=identity.installation.team_id,
         socket_mode=config.socket_mode,
         engine=engine,
+        # _database() refused to start without a key.
+        routes=calendar_routes(engine, secret=secret_key(settings) or ""),
     )
     socket = _connect_socket(bolt_app, config.app_token) if config.app_token else None
     try:

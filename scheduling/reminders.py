@@ -8,7 +8,7 @@ the product. Pure: tickets, highlights, dates and settings in; due instants and 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -36,9 +36,27 @@ class ReminderKind(StrEnum):
     MORNING_OF = "morning_of"  # the morning of the day
     END_OF_DAY = "end_of_day"  # asks for one thing that hurt and one that works well
     ADMIN_PREVIEW = "admin_preview"  # the next quarter's plan, three weeks ahead
+    WEEKLY_DIGEST = "weekly_digest"  # the week's reflections, posted in the rotation's channel
 
 
-ESSENTIAL = frozenset({ReminderKind.PUBLISHED, ReminderKind.MORNING_OF, ReminderKind.ADMIN_PREVIEW})
+ESSENTIAL = frozenset(
+    {
+        ReminderKind.PUBLISHED,
+        ReminderKind.MORNING_OF,
+        ReminderKind.ADMIN_PREVIEW,
+        ReminderKind.WEEKLY_DIGEST,
+    }
+)
+# The kinds tied to one support day (one outbox row per assignment and kind).
+DAY_KINDS = (ReminderKind.DAY_BEFORE, ReminderKind.MORNING_OF, ReminderKind.END_OF_DAY)
+# The kinds a person may mute or move: every other kind is essential.
+MUTABLE = frozenset(DAY_KINDS) - ESSENTIAL
+# Which local time of day each movable kind uses (the rest go out when they happen).
+TIMED = DAY_KINDS
+PREVIEW_LEAD = timedelta(days=21)  # admins see the next quarter's plan three weeks ahead
+PREVIEW_AT = time(10, 0)
+DIGEST_WEEKDAY = 4  # Friday
+DIGEST_AT = time(16, 0)
 
 
 @dataclass(frozen=True)
@@ -49,10 +67,51 @@ class ReminderTimes:
     morning_of: time = time(9, 0)
     end_of_day: time = time(17, 0)
     muted: frozenset[ReminderKind] = frozenset()
+    # How many working days ahead the "day before" reminder comes; 0 turns it off.
+    days_before: int = 1
 
     def wants(self, kind: ReminderKind) -> bool:
         """Whether this kind is sent; essential kinds cannot be muted."""
+        if kind is ReminderKind.DAY_BEFORE and self.days_before <= 0:
+            return False
         return kind in ESSENTIAL or kind not in self.muted
+
+    def at(self, kind: ReminderKind) -> time:
+        """The local time of day of a day-tied kind."""
+        if kind is ReminderKind.DAY_BEFORE:
+            return self.day_before
+        if kind is ReminderKind.MORNING_OF:
+            return self.morning_of
+        if kind is ReminderKind.END_OF_DAY:
+            return self.end_of_day
+        raise ValueError(f"{kind} has no time of day")
+
+    def moved(self, kind: ReminderKind, to: time) -> ReminderTimes:
+        """These settings with `kind` at local time `to`."""
+        if kind is ReminderKind.DAY_BEFORE:
+            return replace(self, day_before=to)
+        if kind is ReminderKind.MORNING_OF:
+            return replace(self, morning_of=to)
+        if kind is ReminderKind.END_OF_DAY:
+            return replace(self, end_of_day=to)
+        raise ValueError(f"{kind} has no time of day")
+
+    def muting(self, kind: ReminderKind, mute: bool = True) -> ReminderTimes:
+        """These settings with `kind` muted (or unmuted); essential kinds refuse."""
+        if kind not in MUTABLE:
+            raise ValueError(f"{kind} is essential and cannot be muted")
+        muted = self.muted | {kind} if mute else self.muted - {kind}
+        return replace(self, muted=frozenset(muted))
+
+
+def parse_clock(text: str) -> time:
+    """A 24-hour local time written `HH:MM` (`9:30` too); ValueError otherwise."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(f"{text!r} is not a time like 09:30")
+    if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59) or len(hours) > 2:
+        raise ValueError(f"{text!r} is not a time of day (00:00 to 23:59)")
+    return time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True)
@@ -114,10 +173,14 @@ def due_at(
     """When a reminder about support day `day` is due, in UTC.
 
     Days are computed in the person's own timezone: "the working day before" is the
-    rotation's previous working day, at the person's local afternoon time.
+    rotation's previous working day (`times.days_before` of them back), at the person's
+    local afternoon time.
     """
     if kind is ReminderKind.DAY_BEFORE:
-        return local_instant(previous_working_day(day, calendar), times.day_before, timezone)
+        before = day
+        for _ in range(max(times.days_before, 1)):
+            before = previous_working_day(before, calendar)
+        return local_instant(before, times.day_before, timezone)
     if kind is ReminderKind.MORNING_OF:
         return local_instant(day, times.morning_of, timezone)
     if kind is ReminderKind.END_OF_DAY:
@@ -133,7 +196,32 @@ def useful_until(kind: ReminderKind, day: date, timezone: str) -> datetime:
         return local_instant(day, time(12, 0), timezone)  # until noon of the day
     if kind is ReminderKind.END_OF_DAY:
         return local_instant(day + timedelta(days=1), time(12, 0), timezone)
-    return local_instant(day, time(0, 0), timezone)  # published / preview: before the start
+    if kind is ReminderKind.WEEKLY_DIGEST:
+        # `day` is the digest's Friday: still worth posting on Monday morning, not later.
+        return local_instant(day + timedelta(days=3), time(12, 0), timezone)
+    # Published days (`day`: the period's last day) and previews (`day`: the quarter's
+    # first day): useful until that day begins.
+    return local_instant(day, time(0, 0), timezone)
+
+
+def preview_due(quarter_start: date, timezone: str) -> datetime:
+    """When admins get the next quarter's plan preview: three weeks ahead, mid-morning.
+
+    Counted in calendar days in the rotation's timezone, so the preview comes at 10:00
+    local time whatever the clocks did in between.
+    """
+    return local_instant(quarter_start - PREVIEW_LEAD, PREVIEW_AT, timezone)
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week (ISO weeks: a week never straddles two Mondays)."""
+    return day - timedelta(days=day.weekday())
+
+
+def digest_due(day: date, timezone: str) -> datetime:
+    """When the weekly digest of `day`'s week is posted: Friday afternoon, local time."""
+    friday = week_start(day) + timedelta(days=DIGEST_WEEKDAY)
+    return local_instant(friday, DIGEST_AT, timezone)
 
 
 def _severity(ticket: Ticket) -> int:

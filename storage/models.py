@@ -150,6 +150,9 @@ class Member(SQLModel, table=True):
     joined: date | None = None
     left: date | None = None
     role: str = Role.MEMBER
+    # The person's own reminder times, muted kinds and product areas (None: defaults),
+    # e.g. {"morning_of": "08:30", "muted": ["day_before"], "areas": ["billing"]}.
+    reminder_settings: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -267,6 +270,8 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         _one_of("state", TicketState, "ck_tickets_state"),
         Index("ix_tickets_rotation_state", "rotation_id", "state"),
+        # A tracker's issue or a Slack message becomes one ticket however often it is sent.
+        UniqueConstraint("rotation_id", "external_id", name="uq_tickets_rotation_external_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -278,13 +283,20 @@ class Ticket(SQLModel, table=True):
     source: str
     state: str = TicketState.OPEN
     created_at: datetime = Field(sa_type=UTCDateTime)
+    severity: str | None = None
+    # Where it came from, e.g. "github:acme/app#12", "hook:JIRA-7", "slack:C123:1700.01".
+    external_id: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Highlight(SQLModel, table=True):
     """Something customers say is working well."""
 
     __tablename__: ClassVar[str] = "highlights"
-    __table_args__ = (Index("ix_highlights_rotation_created", "rotation_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_highlights_rotation_created", "rotation_id", "created_at"),
+        UniqueConstraint("rotation_id", "external_id", name="uq_highlights_rotation_external_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     rotation_id: int = Field(foreign_key="rotations.id")
@@ -294,23 +306,49 @@ class Highlight(SQLModel, table=True):
     author: str
     source: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+    external_id: str | None = None
+
+
+class ShownHighlight(SQLModel, table=True):
+    """A highlight one person was shown in a reminder: never shown to them again."""
+
+    __tablename__: ClassVar[str] = "shown_highlights"
+    __table_args__ = (
+        UniqueConstraint("highlight_id", "user_id", name="uq_shown_highlights_highlight_user"),
+        Index("ix_shown_highlights_user", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    highlight_id: int = Field(foreign_key="highlights.id")
+    user_id: str
+    shown_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ReminderOutbox(SQLModel, table=True):
-    """A reminder to send about one assignment; one row per (assignment, kind).
+    """A reminder to send: one row per (assignment, kind), or per `dedupe_key` for the
+    kinds not tied to one day (a published quarter, a preview, a weekly digest).
 
-    The unique key is what keeps two workers from sending the same reminder twice.
+    The unique keys are what keep two workers, or a publish run twice, from queueing
+    the same reminder twice; the claim (`claimed_by` until `claimed_until`) is what
+    keeps two workers from sending one row twice.
     """
 
     __tablename__: ClassVar[str] = "reminder_outbox"
     __table_args__ = (
         UniqueConstraint("assignment_id", "kind", name="uq_reminder_outbox_assignment_kind"),
+        UniqueConstraint("dedupe_key", name="uq_reminder_outbox_dedupe_key"),
         _one_of("state", OutboxState, "ck_reminder_outbox_state"),
         Index("ix_reminder_outbox_state_due", "state", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    assignment_id: int = Field(foreign_key="assignments.id")
+    assignment_id: int | None = Field(default=None, foreign_key="assignments.id")
+    # The assignment's revision when the row was (re)queued.
+    assignment_revision: int | None = None
+    rotation_id: int = Field(foreign_key="rotations.id")
+    # The person it goes to (a DM); None for a post in the rotation's channel.
+    user_id: str | None = None
+    dedupe_key: str | None = None
     kind: str
     due_at: datetime = Field(sa_type=UTCDateTime)
     state: str = OutboxState.PENDING
@@ -322,6 +360,10 @@ class ReminderOutbox(SQLModel, table=True):
     slack_ts: str | None = None
     last_error: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # After this a missed reminder is dropped instead of sent late.
+    useful_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the message is about beyond the assignment: {"version": 3, "start": ...}.
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class FeedToken(SQLModel, table=True):

@@ -217,6 +217,9 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 "source": t.source,
                 "state": t.state,
                 "created_at": t.created_at.isoformat(),
+                "severity": t.severity,
+                "external_id": t.external_id,
+                "closed_at": t.closed_at.isoformat() if t.closed_at else None,
             }
             for t in rows(Ticket, Ticket.id)
         ],
@@ -229,6 +232,7 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 "author": h.author,
                 "source": h.source,
                 "created_at": h.created_at.isoformat(),
+                "external_id": h.external_id,
             }
             for h in rows(Highlight, Highlight.id)
         ],
@@ -571,6 +575,9 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
                 source=r.text("source"),
                 state=r.text("state"),
                 created_at=r.instant("created_at"),
+                severity=r.opt_text("severity"),
+                external_id=r.opt_text("external_id"),
+                closed_at=r.opt_instant("closed_at"),
             )
         )
         counts["tickets"] += 1
@@ -585,15 +592,20 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
                 author=r.text("author"),
                 source=r.text("source"),
                 created_at=r.instant("created_at"),
+                external_id=r.opt_text("external_id"),
             )
         )
         counts["highlights"] += 1
     counts["reminders"] = 0
     for r in _items(data, "reminders"):
         rot = rotation_of(r)
+        day = assignment_of(r, rot, "date", "user")
         session.add(
             ReminderOutbox(
-                assignment_id=assignment_of(r, rot, "date", "user").id or 0,
+                assignment_id=day.id or 0,
+                assignment_revision=day.revision,
+                rotation_id=rot.id or 0,
+                user_id=r.text("user"),
                 kind=r.text("kind"),
                 due_at=r.instant("due_at"),
                 state=r.text("state"),

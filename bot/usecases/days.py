@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.usecases import audit
+from bot.usecases import audit, outbox
 from bot.usecases.errors import Conflict
 from bot.usecases.loading import planning_input
 from scheduling.model import DayEntry
@@ -56,6 +56,7 @@ def place(
     else:
         raise Conflict(f"<@{member.user_id}> is already on the queue on {day.isoformat()}.")
     session.add(row)
+    outbox.track(session, row)  # its reminders are queued when the transaction commits
     return row
 
 
@@ -63,6 +64,7 @@ def release(session: Session, row: Assignment, *, now: datetime) -> None:
     """Take a member off a day; the row stays, cancelled."""
     row.state, row.revision, row.updated_at = AssignmentState.CANCELLED, row.revision + 1, now
     session.add(row)
+    outbox.track(session, row)  # its pending reminders are cancelled at commit
 
 
 def close_requests_touching(

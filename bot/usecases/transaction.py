@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from bot.usecases import outbox
 from bot.usecases.errors import Conflict
 from storage.db import write_transaction
 
@@ -28,9 +29,11 @@ def unit_of_work(session: Session) -> Iterator[None]:
     # Re-read rows this session loaded in an earlier transaction: others may have
     # changed them since (sessions keep values after commit, for returning them).
     session.expire_all()
+    outbox.forget_tracked(session)
     try:
         write_transaction(session)
         yield
+        outbox.sync_tracked(session)  # reminders follow the days changed, in this commit
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -47,3 +50,5 @@ def unit_of_work(session: Session) -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        outbox.forget_tracked(session)

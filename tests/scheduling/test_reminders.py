@@ -8,14 +8,19 @@ import pytest
 
 from scheduling.calendar import WorkCalendar
 from scheduling.reminders import (
+    MUTABLE,
     Highlight,
     ReminderKind,
     ReminderTimes,
     Ticket,
     compose,
+    digest_due,
     digest_text,
     due_at,
+    parse_clock,
+    preview_due,
     useful_until,
+    week_start,
 )
 
 BERLIN = WorkCalendar(country="DE", subdivision="BE")
@@ -222,3 +227,60 @@ def test_digest_text_respects_slack_limits_and_links() -> None:
     assert text.startswith("Your support day is tomorrow")
     assert "<https://tracker.example/1|word word" in text
     assert text.count("Working well:") == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("09:30", time(9, 30)), ("9:05", time(9, 5)), (" 23:59 ", time(23, 59)), ("00:00", time(0))],
+)
+def test_parse_clock(text: str, expected: time) -> None:
+    assert parse_clock(text) == expected
+
+
+@pytest.mark.parametrize("text", ["24:00", "9", "9:5", "noon", "12:60", "-1:00", "123:00", ""])
+def test_parse_clock_refuses(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_clock(text)
+
+
+def test_settings_move_and_mute_only_what_may_change() -> None:
+    times = ReminderTimes().moved(ReminderKind.END_OF_DAY, time(18, 15))
+    assert times.at(ReminderKind.END_OF_DAY) == time(18, 15)
+    muted = times.muting(ReminderKind.END_OF_DAY)
+    assert not muted.wants(ReminderKind.END_OF_DAY)
+    assert muted.muting(ReminderKind.END_OF_DAY, mute=False).wants(ReminderKind.END_OF_DAY)
+    assert MUTABLE == {ReminderKind.DAY_BEFORE, ReminderKind.END_OF_DAY}
+    with pytest.raises(ValueError):
+        times.muting(ReminderKind.MORNING_OF)
+    with pytest.raises(ValueError):
+        times.moved(ReminderKind.PUBLISHED, time(9))
+
+
+def test_days_before_counts_working_days_and_zero_turns_it_off() -> None:
+    # Two working days before Tuesday 2027-03-30 (Easter Monday and Good Friday closed):
+    # Thursday the 25th is one, Wednesday the 24th two.
+    two = ReminderTimes(days_before=2)
+    assert due_at(ReminderKind.DAY_BEFORE, date(2027, 3, 30), "Europe/Berlin", two, BERLIN) == (
+        utc(2027, 3, 24, 15, 0)
+    )
+    assert not ReminderTimes(days_before=0).wants(ReminderKind.DAY_BEFORE)
+
+
+def test_preview_three_weeks_ahead_across_dst() -> None:
+    # Q2 2027 starts Thursday 1 April (CEST); three weeks earlier, 11 March, is still CET.
+    assert preview_due(date(2027, 4, 1), "Europe/Berlin") == utc(2027, 3, 11, 9, 0)
+    # Q4 starts 1 October (CEST, as is 10 September).
+    assert preview_due(date(2027, 10, 1), "Europe/Berlin") == utc(2027, 9, 10, 8, 0)
+
+
+def test_weekly_digest_on_friday_afternoon_local_time() -> None:
+    # Any day of the week of 22 March 2027 -> Friday the 26th, 16:00 CET.
+    for day in (date(2027, 3, 22), date(2027, 3, 26), date(2027, 3, 28)):
+        assert week_start(day) == date(2027, 3, 22)
+        assert digest_due(day, "Europe/Berlin") == utc(2027, 3, 26, 15, 0)
+    # The week after the switch to summer time: 16:00 CEST.
+    assert digest_due(date(2027, 3, 29), "Europe/Berlin") == utc(2027, 4, 2, 14, 0)
+    # Worth posting until Monday noon.
+    assert useful_until(ReminderKind.WEEKLY_DIGEST, date(2027, 4, 2), "Europe/Berlin") == utc(
+        2027, 4, 5, 10, 0
+    )

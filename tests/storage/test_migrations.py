@@ -24,6 +24,7 @@ TABLES = {
     "plan_versions",
     "reminder_outbox",
     "rotations",
+    "shown_highlights",
     "swap_requests",
     "tickets",
     "time_off",

@@ -79,11 +79,8 @@ def busy_team(team: Team) -> None:
     assignment = s.exec(select(Assignment).where(Assignment.state == "published")).first()
     workspace = s.exec(select(Workspace)).one()
     assert assignment is not None and assignment.id and workspace.id
-    s.add(
-        ReminderOutbox(
-            assignment_id=assignment.id, kind="day_before", due_at=LATER, created_at=LATER
-        )
-    )
+    # Publishing queued the days' reminders (and the published-quarter DMs).
+    assert s.exec(select(ReminderOutbox).where(ReminderOutbox.assignment_id == assignment.id)).all()
     s.add(
         FeedToken(
             workspace_id=workspace.id,

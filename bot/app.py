@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -134,13 +134,16 @@ def create_app(
     engine: Engine | None = None,
     clock: Callable[[], datetime] = utc_now,
     base_url: str = "http://localhost:3000",
+    secret_key: str | None = None,
     listener_threads: int = LISTENER_THREADS,
+    listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app for the bot token's workspace, every listener registered.
 
     Calls `auth.test` once to learn the workspace unless `identity` already says
     (see `identify`); request verification stays on (a bad signature or a stale
-    timestamp gets 401).
+    timestamp gets 401). `secret_key` signs calendar feed links (none: no links shown);
+    `listener_executor` replaces the listener thread pool (the console waits on its own).
 
     Raises:
         SlackAuthError: Slack refused the bot token.
@@ -166,10 +169,17 @@ def create_app(
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(listener_threads, thread_name_prefix="bolt"),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack"),
     )
-    services = Services(installation=installation, engine=engine, clock=clock, base_url=base_url)
+    services = Services(
+        installation=installation,
+        engine=engine,
+        clock=clock,
+        base_url=base_url,
+        secret_key=secret_key,
+    )
     app.use(middleware.RefuseOtherTeams(installation.team_id))
     app.use(middleware.SkipRepeatedEvents(middleware.RecentIds()))
     app.use(middleware.ProvideServices(services))

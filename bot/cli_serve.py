@@ -53,7 +53,11 @@ def serve(host: str, port: int, access_log: bool) -> None:
     engine = _database(settings)
     identity = _identify(config)
     bolt_app = create_app(
-        config, identity=identity, engine=engine, base_url=settings.queueday_base_url
+        config,
+        identity=identity,
+        engine=engine,
+        base_url=settings.queueday_base_url,
+        secret_key=secret_key(settings),
     )
     web_app = create_web_app(
         bolt_app,

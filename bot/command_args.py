@@ -44,6 +44,7 @@ class Help:
 @dataclass(frozen=True)
 class Who:
     day: date | None = None
+    rotation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,11 +197,27 @@ def _help(args: list[Token], today: date) -> Request:
     return Help(words[0].lower() if words else None)
 
 
+# Words that belong to a date, so `who jan` is a bad date rather than a rotation `jan`.
+_DATE_WORD = re.compile(
+    r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
+    r"|(?:today|tomorrow|yesterday|next|last|this|in|days?|weeks?)$",
+    re.IGNORECASE,
+)
+
+
 def _who(args: list[Token], today: date) -> Request:
     words = _words(args, "`who`")
     if not words:
         return Who()
-    return Who(parse_day(" ".join(words), today))
+    try:
+        return Who(parse_day(" ".join(words), today))
+    except DateError:
+        last = words[-1]
+        if _DATE_WORD.match(last) or not ROTATION_NAME.fullmatch(last):
+            raise
+    # `who [date] <rotation>`: the last word names the rotation.
+    rest = " ".join(words[:-1])
+    return Who(parse_day(rest, today) if rest else None, _rotation(last))
 
 
 def _quarter_then_rotation(args: list[Token], what: str) -> tuple[Quarter | None, str | None]:
@@ -329,6 +346,7 @@ _PARSERS: dict[str, Callable[[list[Token], date], Request]] = {
     "my": _no_args("my", My()),
     "schedule": _schedule,
     "stats": _rotation_only,
+    "calendar": _rotation_only,
     "join": _rotation_only,
     "leave": _rotation_only,
     "config": _rotation_only,

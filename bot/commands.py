@@ -46,12 +46,19 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "who",
-        "who [date]",
+        "who [date] [rotation]",
         "who is on the queue today or on a date (posted here)",
         SEE,
-        ("who", "who tomorrow", "who next friday"),
+        ("who", "who tomorrow", "who next friday support"),
     ),
     Subcommand("my", "my", "your next days, your balance and your calendar links", SEE),
+    Subcommand(
+        "calendar",
+        "calendar [rotation]",
+        "your calendar feed links (and the rotation's), with a button to reset yours",
+        SEE,
+        ("calendar", "calendar support"),
+    ),
     Subcommand(
         "schedule",
         "schedule [this|next quarter] [rotation]",
@@ -174,6 +181,9 @@ ALIASES: dict[str, str] = {
     "praise": "highlight",
     "kudos": "highlight",
     "status": "stats",
+    "feed": "calendar",
+    "feeds": "calendar",
+    "ics": "calendar",
     "fairness": "stats",
 }
 

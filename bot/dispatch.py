@@ -5,17 +5,18 @@ alone (`quick_reply`, called by middleware in bot/listeners/commands.py). A subc
 with a registered handler is acknowledged at once and then run in a lazy listener,
 which posts the handler's reply to the response_url (`run_handler`).
 
-Adding a subcommand handler (later issues):
+A handler (bot/handlers/) infers the rotation, parses the line against the rotation's
+today, calls one use case and returns a view's message, or an `Outcome` when the
+change also concerns others (DMs to post, App Homes to refresh, a modal to open):
 
-    from bot.dispatch import CommandContext, handles
-
-    @handles("who")
+    @handles("who", inline=True)
     def who(ctx: CommandContext) -> Message:
-        ...  # infer the rotation, today = its local day, parse_request(ctx.line, today),
-        ...  # call one use case, return a view builder's message
+        ...
 
-A handler may raise CommandError (usage shown) or a use case's UseCaseError (its
-message shown); anything else reaches the app's error handler.
+`inline` handlers are quick reads answered in the ack itself (no lazy listener, no
+wait for Bolt's ack polling); the others run after the ack. A handler may raise
+CommandError (usage shown) or a use case's UseCaseError (its message shown); anything
+else reaches the app's error handler.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -30,6 +32,7 @@ from bot.command_args import Help, parse_request
 from bot.commands import BY_NAME, CommandError, CommandLine, UnknownSubcommand, split_command
 from bot.services import Services
 from bot.usecases.errors import UseCaseError
+from bot.usecases.lookup import RotationUnclear
 from bot.views.errors import refusal
 from bot.views.help import (
     command_error,
@@ -39,6 +42,7 @@ from bot.views.help import (
     unknown_subcommand,
 )
 from bot.views.limits import Message
+from bot.views.rotations import rotation_unclear
 
 
 @dataclass(frozen=True)
@@ -57,20 +61,40 @@ class CommandContext:
     trigger_id: str | None = None
 
 
-Handler = Callable[[CommandContext], Message]
+@dataclass(frozen=True)
+class Outcome:
+    """A handler's reply and what else its change calls for, done after the reply."""
+
+    reply: Message | None = None
+    posts: tuple[tuple[str, Message], ...] = ()  # (user or channel id, message)
+    refresh: tuple[str, ...] = ()  # people whose App Home changed
+    modal: dict[str, Any] | None = None  # opened with the command's trigger id
+
+
+Handler = Callable[[CommandContext], Message | Outcome]
 HANDLERS: dict[str, Handler] = {}
+# Handlers answered in the ack itself: quick reads that change nothing.
+_INLINE: set[Handler] = set()
 
 
-def handles(name: str) -> Callable[[Handler], Handler]:
+def handles(name: str, *, inline: bool = False) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of subcommand `name`."""
     if name not in BY_NAME:
         raise ValueError(f"{name!r} is not a subcommand in bot.commands.SUBCOMMANDS")
 
     def register(handler: Handler) -> Handler:
         HANDLERS[name] = handler
+        if inline:
+            _INLINE.add(handler)
         return handler
 
     return register
+
+
+def is_inline(name: str) -> bool:
+    """True if subcommand `name` is answered in the ack (see `handles`)."""
+    handler = HANDLERS.get(name)
+    return handler is not None and handler in _INLINE
 
 
 def quick_reply(text: str, today: date) -> Message | None:
@@ -104,14 +128,17 @@ def _help(topic: str | None) -> Message:
     return subcommand_help(line.subcommand)
 
 
-def run_handler(ctx: CommandContext) -> Message | None:
-    """The registered handler's reply; a refusal or a usage error as its reply."""
+def run_handler(ctx: CommandContext) -> Outcome | None:
+    """The registered handler's outcome; a refusal or a usage error as its reply."""
     handler = HANDLERS.get(ctx.line.name)
     if handler is None:
         return None
     try:
-        return handler(ctx)
+        result = handler(ctx)
     except CommandError as exc:
-        return command_error(exc)
+        return Outcome(command_error(exc))
+    except RotationUnclear as exc:
+        return Outcome(rotation_unclear(exc, ctx.line.subcommand))
     except UseCaseError as exc:
-        return refusal(exc.message)
+        return Outcome(refusal(exc.message))
+    return result if isinstance(result, Outcome) else Outcome(result)

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 # The key under which middleware puts the Services into every Bolt context.
 SERVICES_KEY = "queueday_services"
@@ -37,6 +38,16 @@ class Services:
     engine: Engine | None = None
     clock: Callable[[], datetime] = field(default=utc_now)
     base_url: str = "http://localhost:3000"
+    secret_key: str | None = field(default=None, repr=False)  # signs calendar feed links
+
+    def session(self) -> Session:
+        """A new database session for one request; the caller closes it (`with`).
+
+        Values stay readable after the use case commits (`expire_on_commit=False`).
+        """
+        if self.engine is None:
+            raise RuntimeError("QueueDay was started without a database")
+        return Session(self.engine, expire_on_commit=False)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # Bolt deep-copies the context for lazy listeners; the services (an engine and

@@ -1,23 +1,224 @@
-"""Button and menu actions.
+"""Buttons: swap and cover answers, Publish, cancelling time off, the App Home's buttons.
 
-Slack sends an action even for a link button (one with a `url`); unacknowledged, the
-person sees a warning. Link buttons therefore use action ids starting `link:`
-(`bot.views.blocks.button(..., url=...)`), all acknowledged here.
+Each listener acknowledges first (Bolt answers Slack as soon as `ack()` is called and
+the rest runs on in the listener thread), then calls one use case and renders. Slack
+sends an action even for a link button (one with a `url`); those use action ids
+starting `link:` (`bot.views.blocks.button(..., url=...)`) and are acknowledged here.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+import bot.usecases as uc
+from bot.dispatch import Outcome
+from bot.feed_tokens import FeedKind
+from bot.followups import deliver, publish_home
+from bot.handlers.feeds import links_of
+from bot.services import services_of
+from bot.usecases.feeds import reset_feed_link
+from bot.views import admin, days, home, mine, modals, swaps
+from bot.views.errors import refusal
 
 LINK_ACTION = re.compile(r"^link:")
 
 
 def register(app: App) -> None:
     app.action(LINK_ACTION)(acknowledge_link)
+    app.action(swaps.ACCEPT)(accept)
+    app.action(swaps.DECLINE)(decline)
+    app.action(swaps.WITHDRAW)(withdraw)
+    app.action(admin.PUBLISH)(publish)
+    app.action(days.CANCEL_AWAY)(cancel_away)
+    app.action(home.OPEN_AWAY)(open_away)
+    app.action(home.OPEN_SWAP)(open_swap)
+    app.action(home.REFRESH)(refresh)
+    app.action(mine.RESET_FEED)(reset_feed)
 
 
 def acknowledge_link(ack: Ack) -> None:
     """A link button opens its URL in the browser; nothing to do but acknowledge."""
     ack()
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str, str]:
+    """The team, the person who clicked, and the clicked button's value."""
+    team = (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
+    value = (body.get("actions") or [{}])[0].get("value", "")
+    return str(team), str(body["user"]["id"]), str(value)
+
+
+Answer = Callable[..., uc.swaps.RequestInfo]
+
+
+def _answer(
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond, use: Answer
+) -> None:
+    """Accept, decline or withdraw a request; the message clicked shows the outcome."""
+    services = services_of(context)
+    team, user, value = _who(body)
+    with services.session() as session:
+        try:
+            info = use(
+                session, team_id=team, actor=user, now=services.clock(), request_id=int(value)
+            )
+        except uc.UseCaseError as exc:
+            respond(**swaps.not_done(exc.message))
+            return
+    today = services.clock().date()
+    outcome = swaps.decided(info, today)
+    others = [u for u in (info.requester, info.counterpart) if u and u != user]
+    deliver(
+        Outcome(
+            {**outcome, "replace_original": True},
+            posts=tuple((u, outcome) for u in others),
+            refresh=(info.requester, info.counterpart or user),
+        ),
+        client=client,
+        services=services,
+        team_id=team,
+        respond=respond,
+    )
+
+
+def accept(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Accept (or take, for an open cover): re-validated and applied at once."""
+    ack()
+    _answer(body, context, client, respond, uc.accept_request)
+
+
+def decline(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    ack()
+    _answer(body, context, client, respond, uc.decline_request)
+
+
+def withdraw(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    ack()
+    _answer(body, context, client, respond, uc.cancel_request)
+
+
+def publish(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Publish exactly the preview the admin saw, unless someone published meanwhile."""
+    ack()
+    services = services_of(context)
+    team, user, value = _who(body)
+    with services.session() as session:
+        try:
+            result = uc.publish_plan(
+                session,
+                team_id=team,
+                actor=user,
+                now=services.clock(),
+                **admin.read_publish_value(value),
+            )
+        except uc.UseCaseError as exc:
+            respond(**swaps.not_done(exc.message))
+            return
+    changed = sorted({e.member for e in (*result.added, *result.removed)})
+    reply = admin.published(result, services.clock().date())
+    deliver(
+        Outcome({**reply, "replace_original": True}, refresh=(user, *changed)),
+        client=client,
+        services=services,
+        team_id=team,
+        respond=respond,
+    )
+
+
+def cancel_away(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """The Cancel button of `away list`: that time off goes, in every rotation."""
+    ack()
+    services = services_of(context)
+    team, user, value = _who(body)
+    with services.session() as session:
+        try:
+            results = uc.cancel_away(
+                session,
+                team_id=team,
+                actor=user,
+                now=services.clock(),
+                day=date.fromisoformat(value),
+            )
+        except uc.UseCaseError as exc:
+            respond(**refusal(exc.message))
+            return
+    reply = days.away_cancelled(results, services.clock().date())
+    refresh_too = (e.member for r in results for e in r.replacements)
+    deliver(
+        Outcome({**reply, "replace_original": True}, refresh=(user, *refresh_too)),
+        client=client,
+        services=services,
+        team_id=team,
+        respond=respond,
+    )
+
+
+def open_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """App Home: the time-off modal."""
+    ack()
+    today = services_of(context).clock().date()
+    client.views_open(trigger_id=body["trigger_id"], view=modals.away_modal(today))
+
+
+def open_swap(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """App Home: the swap-or-cover modal, listing the person's next days."""
+    ack()
+    services = services_of(context)
+    team, user, _ = _who(body)
+    with services.session() as session:
+        overview = uc.my_overview(session, team_id=team, user=user, now=services.clock())
+    client.views_open(trigger_id=body["trigger_id"], view=modals.swap_modal(overview))
+
+
+def refresh(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """App Home: publish it again."""
+    ack()
+    team, user, _ = _who(body)
+    publish_home(client, services_of(context), team, user)
+
+
+def reset_feed(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """A new calendar link for the person; the old one stops working."""
+    ack()
+    services = services_of(context)
+    team, user, _ = _who(body)
+    if services.secret_key is None:
+        respond(**refusal("This server signs no calendar links."))
+        return
+    with services.session() as session:
+        try:
+            reset_feed_link(
+                session,
+                team_id=team,
+                actor=user,
+                now=services.clock(),
+                secret=services.secret_key,
+                base_url=services.base_url,
+                kind=FeedKind.PERSON,
+            )
+        except uc.UseCaseError as exc:
+            respond(**refusal(exc.message))
+            return
+        feeds = links_of(session, services, team_id=team, user=user)
+    reply = {**mine.calendar_message(feeds), "replace_original": True}
+    if respond.response_url:
+        respond(**reply)
+    publish_home(client, services, team, user)

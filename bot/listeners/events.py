@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.views.home import home_view
+from bot.followups import publish_home as publish
+from bot.services import services_of
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +19,14 @@ def register(app: App) -> None:
     app.event("reaction_added")(note_reaction)
 
 
-def publish_home(event: dict[str, Any], client: WebClient) -> None:
+def publish_home(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Publish the person's Home tab when they open it (not the Messages tab)."""
     if event.get("tab", "home") != "home":
         return
-    client.views_publish(user_id=event["user"], view=home_view(event["user"]))
+    team = body.get("team_id") or context.team_id or ""
+    publish(client, services_of(context), team, event["user"])
 
 
 def note_reaction(event: dict[str, Any]) -> None:

@@ -36,7 +36,12 @@ from bot.usecases.overview import (
 )
 from bot.usecases.plans import plan_period, publish_plan
 from bot.usecases.reports import fairness_report, mark_days_done
-from bot.usecases.rotations import configure_rotation, create_rotation
+from bot.usecases.rotations import (
+    configure_rotation,
+    create_rotation,
+    rotation_settings,
+    setting_errors,
+)
 from bot.usecases.swaps import (
     accept_request,
     cancel_request,
@@ -86,7 +91,9 @@ __all__ = [
     "request_cover",
     "request_swap",
     "rotation_names",
+    "rotation_settings",
     "set_member_role",
+    "setting_errors",
     "time_off_list",
     "who_is_on",
 ]

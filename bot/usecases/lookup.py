@@ -57,13 +57,15 @@ def find_rotation(
     channel: str | None = None,
     on_day: date | None = None,
     any_in_workspace: bool = False,
+    theirs: bool = True,
 ) -> RotationRef:
     """The rotation a request is about (read only).
 
     In order: the one named; the one whose channel the request came from; the person's
     only current rotation (of several, the only one where they are on the queue on
     `on_day`, when given); with `any_in_workspace`, the workspace's only rotation (for
-    reading the queue or joining it before being in any).
+    reading the queue or joining it before being in any). `theirs=False` skips the
+    person's own rotations (joining one is about another).
 
     Raises:
         RotationUnclear: no rotation has that name, none could be inferred, or several
@@ -78,8 +80,9 @@ def find_rotation(
         if rotation is None:
             names = [r.name for r in queries.rotations_of(session, workspace_id=workspace.id)]
             session.rollback()
+            known = f"; the rotations here are {_listed(names)}" if names else ""
             raise RotationUnclear(
-                f"There is no rotation called `{name}`.", tuple(names), ambiguous=False
+                f"There is no rotation called `{name}`{known}.", tuple(names), ambiguous=False
             )
         session.rollback()
         return _ref(rotation, now)
@@ -88,11 +91,14 @@ def find_rotation(
         if rotation is not None:
             session.rollback()
             return _ref(rotation, now)
+    memberships = (
+        queries.memberships_of_user(session, workspace_id=workspace.id, user_id=user)
+        if theirs
+        else []
+    )
     mine = [
         rotation
-        for rotation, member in queries.memberships_of_user(
-            session, workspace_id=workspace.id, user_id=user
-        )
+        for rotation, member in memberships
         # Someone who left today has nothing ahead there: infer their other rotation.
         if member.left is None or member.left > local_today(rotation, now)
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -88,7 +88,7 @@ def _workdays(names: tuple[str, ...] | list[str]) -> str:
     return " ".join(name for name in WEEKDAY_NAMES if name in upper)
 
 
-def _apply(session: Session, rotation: Rotation, changes: RotationChanges) -> None:
+def _apply(session: Session | None, rotation: Rotation, changes: RotationChanges) -> None:
     """Validate and set the changed settings on the row."""
     if "channel" in changes:
         rotation.channel = changes["channel"] or None
@@ -134,7 +134,7 @@ def _apply(session: Session, rotation: Rotation, changes: RotationChanges) -> No
             raise InvalidInput("Reminders can be sent 0 to 14 days before.")
         rotation.reminder_days_before = changes["reminder_days_before"]
     if "closed_days" in changes:
-        assert rotation.id is not None
+        assert rotation.id is not None and session is not None
         wanted = set(changes["closed_days"])
         for row in queries.closed_days_of(session, rotation_id=rotation.id):
             if row.day in wanted:
@@ -143,6 +143,53 @@ def _apply(session: Session, rotation: Rotation, changes: RotationChanges) -> No
                 session.delete(row)
         for day in sorted(wanted):
             session.add(ClosedDay(rotation_id=rotation.id, day=day, note=""))
+
+
+def rotation_settings(
+    session: Session, *, team_id: str, rotation: str, actor: str
+) -> RotationSettings:
+    """A rotation's settings, for its admins to change (read only)."""
+    row = load_rotation(session, team_id=team_id, name=rotation)
+    require_admin(session, row, actor, "change its settings")
+    result = settings_of(session, row)
+    session.rollback()
+    return result
+
+
+def setting_errors(changes: RotationChanges) -> dict[str, str]:
+    """What is wrong with each changed setting, keyed by setting (nothing is written).
+
+    Every setting is checked on its own, so a form can show all its errors at once;
+    `configure_rotation` checks them again when it saves.
+    """
+    errors: dict[str, str] = {}
+    checks: list[tuple[str, RotationChanges]] = []
+    for key in (
+        "timezone",
+        "workdays",
+        "slots_per_day",
+        "quarter_start_month",
+        "reminder_time",
+        "reminder_days_before",
+    ):
+        if key in changes:
+            checks.append((key, {key: changes[key]}))  # type: ignore[misc]
+    if "country" in changes:
+        checks.append(("country", {"country": changes["country"], "subdivision": None}))
+    if "subdivision" in changes:
+        region: RotationChanges = {"subdivision": changes["subdivision"]}
+        region["country"] = changes.get("country")
+        checks.append(("subdivision", region))
+    for key, part in checks:
+        if key == "subdivision" and "country" in errors:
+            continue
+        epoch = datetime.fromtimestamp(0, UTC)
+        scratch = Rotation(workspace_id=0, name="check", created_at=epoch, updated_at=epoch)
+        try:
+            _apply(None, scratch, part)
+        except InvalidInput as exc:
+            errors[key] = exc.message
+    return errors
 
 
 def create_rotation(

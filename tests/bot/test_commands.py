@@ -51,6 +51,7 @@ def test_every_subcommand_of_the_issue_is_listed_with_usage_and_group() -> None:
     expected = {
         "help", "who", "my", "schedule", "join", "leave", "away", "swap", "cover", "bug",
         "highlight", "stats", "create", "config", "add", "remove", "admin", "plan", "publish",
+        "calendar",
     }  # fmt: skip
     assert set(BY_NAME) == expected
     for sub in SUBCOMMANDS:
@@ -94,6 +95,8 @@ def test_unknown_subcommand_suggests_the_closest() -> None:
         ("who tomorrow", Who(D(2027, 1, 8))),
         ("who next friday", Who(D(2027, 1, 15))),
         ("who 2027-02-01", Who(D(2027, 2, 1))),
+        ("who support", Who(None, "support")),
+        ("who tomorrow please", Who(D(2027, 1, 8), "please")),
         ("my", My()),
         ("schedule", Schedule(Quarter.THIS)),
         ("schedule next quarter", Schedule(Quarter.NEXT)),
@@ -154,7 +157,8 @@ def test_requests(text: str, request_: Request) -> None:
     ("text", "says"),
     [
         ("who jan 45", "`jan 45` is not a date"),
-        ("who tomorrow please", "is not a date"),
+        ("who tomorrow next", "is not a date"),
+        ("who jan", "is not a date"),
         ("my days", "`my` takes nothing after it"),
         ("away", "say which days you are away"),
         ("away soon", "`soon` does not start with a date"),

@@ -8,7 +8,15 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.commands import NAMES, CommandError, split_command
-from bot.dispatch import HANDLERS, CommandContext, handles, quick_reply, run_handler
+from bot.dispatch import (
+    HANDLERS,
+    CommandContext,
+    Outcome,
+    handles,
+    is_inline,
+    quick_reply,
+    run_handler,
+)
 from bot.services import Installation, Services
 from bot.usecases.errors import NotAllowed
 from bot.views.limits import Message, fit_message
@@ -16,9 +24,11 @@ from bot.views.limits import Message, fit_message
 TODAY = date(2027, 1, 7)
 
 
-def reply_text(message: Message | None) -> str:
+def reply_text(message: Message | Outcome | None) -> str:
+    if isinstance(message, Outcome):
+        message = message.reply
     assert message is not None
-    return message["text"]
+    return str(message["text"])
 
 
 @pytest.fixture
@@ -86,7 +96,21 @@ def test_handler_refusals_become_replies(handlers: dict[str, object]) -> None:
     assert "Only admins of support can publish." in reply_text(run_handler(context_for("publish")))
     away_reply = reply_text(run_handler(context_for("away jan 3")))
     assert "`jan 3` is in the past" in away_reply and "Usage: `/queueday away" in away_reply
+    handlers.pop("stats")
     assert run_handler(context_for("stats")) is None
+
+
+def test_every_subcommand_has_a_handler_and_the_quick_reads_answer_in_the_ack() -> None:
+    import bot.handlers  # noqa: F401  (registers them)
+
+    assert set(HANDLERS) == set(NAMES) - {"help"}
+    assert {name for name in NAMES if is_inline(name)} == {
+        "who",
+        "my",
+        "schedule",
+        "stats",
+        "calendar",
+    }
 
 
 def test_handles_only_known_subcommands() -> None:

@@ -227,3 +227,26 @@ def test_a_swap_without_their_day_offers_their_nearest(team: Team) -> None:
     nearest = min(theirs, key=lambda d: (abs((d - mine).days), d))
     assert request.counterpart_day == nearest
     assert PEOPLE  # the six people of the team fixture
+
+
+def test_settings_are_checked_one_by_one_for_a_form(team: Team) -> None:
+    errors = uc.setting_errors(
+        {
+            "timezone": "Mars/Base",
+            "country": "XX",
+            "subdivision": "BE",
+            "workdays": [],
+            "slots_per_day": 0,
+            "reminder_time": "25:00",
+            "reminder_days_before": 3,
+        }
+    )
+    assert set(errors) == {"timezone", "country", "workdays", "slots_per_day", "reminder_time"}
+    assert "Mars/Base" in errors["timezone"]
+    assert uc.setting_errors({"country": "DE", "subdivision": "ZZ"}).keys() == {"subdivision"}
+    assert uc.setting_errors({"country": None, "subdivision": "BE"}).keys() == {"subdivision"}
+    assert uc.setting_errors({"timezone": "Europe/Berlin", "country": "de"}) == {}
+    settings = uc.rotation_settings(team.session, team_id=TEAM, rotation="support", actor=ADMIN)
+    assert (settings.timezone, settings.country) == ("Europe/Berlin", "DE")
+    with pytest.raises(uc.NotAllowed):
+        uc.rotation_settings(team.session, team_id=TEAM, rotation="support", actor="U01")

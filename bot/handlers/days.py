@@ -1,0 +1,97 @@
+"""One's own days: `join`, `leave`, `away` (book, list, cancel)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import bot.usecases as uc
+from bot.command_args import Away, AwayCancel, AwayList, RotationOnly, parse_request
+from bot.dispatch import CommandContext, Outcome, handles
+from bot.handlers.common import read, today_of
+from bot.people import profile_of
+from bot.views.days import away_booked, away_cancelled, away_list, joined, left, taken_over
+from bot.views.limits import Message
+from scheduling.model import DayEntry
+
+
+def handed_over(
+    rotation: str, entries: Iterable[DayEntry], by: str
+) -> tuple[tuple[str, Message], ...]:
+    """A DM to each person who was given someone's days."""
+    given: dict[str, list[DayEntry]] = {}
+    for entry in entries:
+        given.setdefault(entry.member, []).append(entry)
+    return tuple(
+        (user, taken_over(rotation, [e.day for e in days], by)) for user, days in given.items()
+    )
+
+
+@handles("join")
+def join(ctx: CommandContext) -> Outcome:
+    """Join the rotation of this channel, the one named, or the workspace's only one."""
+    me = profile_of(ctx.client, ctx.user_id, ctx.user_name)
+    with ctx.services.session() as session:
+        _, ref = read(ctx, session, RotationOnly, any_in_workspace=True, theirs=False)
+        member = uc.join_rotation(
+            session,
+            team_id=ctx.team_id,
+            rotation=ref.name,
+            actor=ctx.user_id,
+            now=ctx.now,
+            name=me.name,
+            timezone=me.timezone,
+        )
+    return Outcome(joined(member, ref.name), refresh=(ctx.user_id,))
+
+
+@handles("leave")
+def leave(ctx: CommandContext) -> Outcome:
+    """Leave a rotation after today; later days go to others."""
+    with ctx.services.session() as session:
+        _, ref = read(ctx, session, RotationOnly)
+        gone = uc.leave_rotation(
+            session, team_id=ctx.team_id, rotation=ref.name, actor=ctx.user_id, now=ctx.now
+        )
+    others = handed_over(ref.name, gone.replacements, ctx.user_id)
+    return Outcome(
+        left(gone, ref.name, ref.today),
+        posts=others,
+        refresh=(ctx.user_id, *(user for user, _ in others)),
+    )
+
+
+@handles("away")
+def away(ctx: CommandContext) -> Message | Outcome:
+    """Book time off in every rotation, list it, or cancel it."""
+    with ctx.services.session() as session:
+        today = today_of(ctx, session)
+        request = parse_request(ctx.line, today)
+        if isinstance(request, AwayList):
+            entries = uc.time_off_list(session, team_id=ctx.team_id, user=ctx.user_id, now=ctx.now)
+            return away_list(entries, today)
+        if isinstance(request, AwayCancel):
+            results = uc.cancel_away(
+                session, team_id=ctx.team_id, actor=ctx.user_id, now=ctx.now, day=request.day
+            )
+            return Outcome(
+                away_cancelled(results, today),
+                refresh=(ctx.user_id, *(e.member for r in results for e in r.replacements)),
+            )
+        assert isinstance(request, Away)
+        results = uc.book_away(
+            session,
+            team_id=ctx.team_id,
+            actor=ctx.user_id,
+            now=ctx.now,
+            first_day=request.days.start,
+            last_day=request.days.end,
+            note=request.reason,
+        )
+    posts = tuple(
+        post for r in results for post in handed_over(r.rotation, r.replacements, ctx.user_id)
+    )
+    return Outcome(
+        away_booked(results, today, request.reason),
+        posts=posts,
+        refresh=(ctx.user_id, *(user for user, _ in posts)),
+    )

@@ -1,0 +1,106 @@
+"""`/queueday my`: a person's next days, balance, time off and calendar links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.commands import COMMAND
+from bot.usecases.overview import MyOverview, MyRotation
+from bot.views import format as fmt
+from bot.views.blocks import Block, actions, button, context, escape, header, section
+from bot.views.limits import Message, fit_message
+
+RESET_FEED = "feeds:reset"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A calendar feed link as shown: its title, its https:// and webcal:// addresses."""
+
+    title: str
+    url: str
+    webcal: str
+
+
+def rotation_summary(mine: MyRotation) -> str:
+    """A rotation's part of `my`: next days, balance, time off, waiting requests."""
+    role = " (admin)" if mine.role == "admin" else ""
+    lines = [f"*{escape(mine.rotation)}*{role}"]
+    if mine.next_days:
+        shown = ", ".join(
+            f"{fmt.day(d, today=mine.today)} ({fmt.relative(d, mine.today)})"
+            for d in mine.next_days[:5]
+        )
+        more = f" and {mine.upcoming - 5} more" if mine.upcoming > 5 else ""
+        lines.append(f":calendar: Next days: {shown}{more}")
+    else:
+        lines.append(":calendar: No days ahead in the published plan.")
+    lines.append(
+        f":scales: Balance {fmt.balance(mine.balance)} today, "
+        f"{fmt.balance(mine.projected)} after the published plan "
+        f"(done {mine.done}, ahead {mine.upcoming})"
+    )
+    for first, last, note in mine.away[:3]:
+        reason = f" ({escape(note)})" if note else ""
+        lines.append(f":palm_tree: Away {fmt.day_range(first, last, today=mine.today)}{reason}")
+    if mine.requests:
+        count = len(mine.requests)
+        noun = "request waits" if count == 1 else "requests wait"
+        lines.append(f":incoming_envelope: {count} swap or cover {noun} for you (see your DMs)")
+    return "\n".join(lines)
+
+
+def feed_blocks(feeds: Sequence[Feed]) -> list[Block]:
+    """Calendar links with a button to reset them (the old links then stop working)."""
+    if not feeds:
+        return []
+    lines = ["*Calendar feeds* (subscribe in your calendar app; keep the links private)"]
+    lines += [f"• {escape(f.title)}: <{f.webcal}|subscribe> · <{f.url}|https link>" for f in feeds]
+    return [
+        section("\n".join(lines)),
+        actions(button("Reset my links", RESET_FEED, value="reset", style="danger")),
+    ]
+
+
+def my_message(overview: MyOverview, feeds: Sequence[Feed] = ()) -> Message:
+    """The reply to `/queueday my`."""
+    if not overview.rotations:
+        text = (
+            f"You are not in a rotation yet. `{COMMAND} join <rotation>` joins one; "
+            f"`{COMMAND} help` shows everything."
+        )
+        return fit_message(text, [section(text)])
+    blocks: list[Block] = [header("Your queue days")]
+    blocks += [section(rotation_summary(mine)) for mine in overview.rotations]
+    blocks += feed_blocks(feeds)
+    blocks.append(
+        context(
+            f"`{COMMAND} away <dates>` when you are away · "
+            f"`{COMMAND} swap <your date> with @person` to trade a day"
+        )
+    )
+    plain = "; ".join(
+        f"{m.rotation}: next {fmt.days(m.next_days[:3], today=m.today)}, "
+        f"balance {fmt.balance(m.balance)}"
+        for m in overview.rotations
+    )
+    return fit_message("Your queue days: " + plain, blocks)
+
+
+def calendar_message(feeds: Sequence[Feed]) -> Message:
+    """The reply to `/queueday calendar`: the links, and a button to reset one's own."""
+    if not feeds:
+        text = (
+            "You have no calendar links yet: they come with your first rotation "
+            f"(`{COMMAND} join <rotation>`)."
+        )
+        return fit_message(text, [section(text)])
+    blocks = [
+        *feed_blocks(feeds),
+        context(
+            "Your link shows your published days in every rotation; a rotation's link "
+            "shows everyone's. Resetting yours makes the old link stop working."
+        ),
+    ]
+    return fit_message("Your calendar links: " + ", ".join(f.url for f in feeds), blocks)

@@ -1,0 +1,22 @@
+"""Replies to `bug` and `highlight`."""
+
+from __future__ import annotations
+
+from bot.usecases.notes import NoteInfo
+from bot.views.blocks import context, escape, quote_safe, section
+from bot.views.limits import Message, fit_message
+
+
+def saved(note: NoteInfo, rotation: str) -> Message:
+    """What was saved, quoted back, and where it will show up."""
+    if note.kind == "ticket":
+        head = f":beetle: Saved bug ticket #{note.id} for *{escape(rotation)}*"
+        after = "The people on the queue see it with their reminder."
+    else:
+        head = f":sparkles: Saved highlight #{note.id} for *{escape(rotation)}*"
+        after = "It goes out next to the bug tickets, so the queue sees what works too."
+    area = f" (area `{escape(note.product_area)}`)" if note.product_area else ""
+    link = f"\n<{note.url}|{escape(note.url[:60])}>" if note.url else ""
+    text = f"{head}{area}:\n>{quote_safe(note.text)}{link}"
+    plain = f"Saved {'bug ticket' if note.kind == 'ticket' else 'highlight'} #{note.id}."
+    return fit_message(plain, [section(text), context(after)])

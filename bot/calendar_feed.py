@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.feed_tokens import FEED_PATH, redact_feed_paths_in_logs
-from bot.usecases.feeds import feed_version, mark_served, open_feed, render_feed
+from bot.usecases.feeds import mark_served, open_feed, render_feed
 
 MEDIA_TYPE = "text/calendar"
 # Clients re-ask each time they poll; nothing shared (a proxy) may keep a copy.
@@ -92,19 +92,24 @@ def strong_etag(body: bytes) -> str:
 def load_feed(
     engine: Engine, *, token: str, secret: str, now: datetime, cache: FeedCache
 ) -> Served | None:
-    """The feed of `token` as it is now, or None for a link that names no feed."""
-    with Session(engine, expire_on_commit=False) as session:
-        feed = open_feed(session, token=token, secret=secret, now=now)
-        if feed is None:
-            return None
-        version = feed_version(session, feed)
-        rendered = cache.get(feed.owner, version)
-        if rendered is None:
+    """The feed of `token` as it is now, or None for a link that names no feed.
+
+    A poll of an unchanged feed is one statement on a plain connection; a Session is
+    only opened to render a changed feed or to record its new ETag.
+    """
+    with engine.connect() as connection:
+        feed = open_feed(connection, token=token, secret=secret, now=now)
+    if feed is None:
+        return None
+    rendered = cache.get(feed.owner, feed.version)
+    if rendered is None:
+        with Session(engine) as session:
             body = render_feed(session, feed)
-            rendered = Rendered(version=version, body=body, etag=strong_etag(body))
-            cache.put(feed.owner, rendered)
-        stored = feed.token.modified_at
-        if feed.token.etag != rendered.etag or stored is None:
+        rendered = Rendered(version=feed.version, body=body, etag=strong_etag(body))
+        cache.put(feed.owner, rendered)
+    stored = feed.token.modified_at
+    if feed.token.etag != rendered.etag or stored is None:
+        with Session(engine, expire_on_commit=False) as session:
             stored = mark_served(session, feed, etag=rendered.etag, now=now)
     return Served(body=rendered.body, etag=rendered.etag, last_modified=stored)
 

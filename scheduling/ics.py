@@ -148,15 +148,61 @@ def render_calendar_fast(
     head = render_calendar(name, (), timezone=timezone, prodid=prodid, refresh=refresh)
     assert head.endswith(_END)
     ordered = sorted(events, key=lambda event: (event.day, event.uid))
-    parts = [head[: -len(_END)]]
     seen: set[str] = set()
+    writer = _EventWriter()
     for event in ordered:
         if event.uid in seen:
             raise ValueError(f"events: duplicate uid {event.uid!r}")
         seen.add(event.uid)
-        parts.append(_vevent_bytes(event))
-    parts.append(_END)
-    return b"".join(parts)
+        writer.write(event)
+    return head[: -len(_END)] + "".join(writer.parts).encode("utf-8") + _END
+
+
+class _EventWriter:
+    """Writes VEVENTs as icalendar would, remembering the dates and stamps it formatted
+    (a big feed has a few hundred days and few distinct update times).
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self._dates: dict[date, str] = {}
+        self._stamps: dict[datetime, str] = {}
+
+    def _date(self, day: date) -> str:
+        text = self._dates.get(day)
+        if text is None:
+            text = self._dates[day] = _ical_date(day)
+        return text
+
+    def write(self, event: FeedEvent) -> None:
+        """One VEVENT, its properties in icalendar's order (canonical ones, then by name).
+
+        Only the text lines can reach the fold limit; the date, stamp and number lines
+        are at most 30 octets.
+        """
+        stamp = self._stamps.get(event.updated_at)
+        if stamp is None:
+            stamp = self._stamps[event.updated_at] = _ical_utc(event.updated_at)
+        self.parts += (
+            "BEGIN:VEVENT\r\n",
+            _fold("SUMMARY:" + _escape(event.summary)),
+            "\r\nDTSTART;VALUE=DATE:",
+            self._date(event.day),
+            "\r\nDTEND;VALUE=DATE:",
+            self._date(event.day + timedelta(days=1)),
+            "\r\nDTSTAMP:",
+            stamp,
+            "\r\n",
+            _fold("UID:" + _escape(event.uid)),
+            f"\r\nSEQUENCE:{event.sequence}\r\n",
+            _fold("DESCRIPTION:" + _escape(event.description)),
+            "\r\nLAST-MODIFIED:",
+            stamp,
+            "\r\nTRANSP:TRANSPARENT\r\n",
+        )
+        if event.url is not None:
+            self.parts += (_fold("URL:" + event.url), "\r\n")
+        self.parts.append("END:VEVENT\r\n")
 
 
 def _escape(text: str) -> str:
@@ -224,27 +270,6 @@ def _fold_ascii(line: str) -> str:
         start = end
     pieces.append(line[start:])
     return "\r\n ".join(pieces)
-
-
-def _vevent_bytes(event: FeedEvent) -> bytes:
-    """One VEVENT, its properties in icalendar's order (canonical ones, then by name)."""
-    stamp = _ical_utc(event.updated_at)
-    lines = [
-        "BEGIN:VEVENT",
-        "SUMMARY:" + _escape(event.summary),
-        "DTSTART;VALUE=DATE:" + _ical_date(event.day),
-        "DTEND;VALUE=DATE:" + _ical_date(event.day + timedelta(days=1)),
-        "DTSTAMP:" + stamp,
-        "UID:" + _escape(event.uid),
-        f"SEQUENCE:{event.sequence}",
-        "DESCRIPTION:" + _escape(event.description),
-        "LAST-MODIFIED:" + stamp,
-        "TRANSP:TRANSPARENT",
-    ]
-    if event.url is not None:
-        lines.append("URL:" + event.url)
-    lines.append("END:VEVENT")
-    return "".join(_fold(line) + "\r\n" for line in lines).encode("utf-8")
 
 
 def _vevent(event: FeedEvent) -> Event:

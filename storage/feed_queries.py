@@ -12,18 +12,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    METADATA,
     Assignment,
     AssignmentState,
     FeedToken,
     Member,
     Rotation,
-    Workspace,
 )
 
 # Published and done days are shown; cancelled rows only date the days they left.
@@ -60,41 +72,106 @@ class FeedRow:
     updated_at: datetime
 
 
-def token_by_hash(session: Session, *, token_hash: str) -> TokenRow | None:
-    """The token row with this hash (revoked or not), or None."""
-    query = (
+_tokens = METADATA.tables["feed_tokens"]
+_workspaces = METADATA.tables["workspaces"]
+_rotations = METADATA.tables["rotations"]
+_members = METADATA.tables["members"]
+_assignments = METADATA.tables["assignments"]
+
+
+def _summary(*values: ColumnElement[Any]) -> ColumnElement[str]:
+    """Aggregates as one text value, so one scan of the rows yields all of them."""
+    parts: list[ColumnElement[Any]] = []
+    for value in values:
+        if parts:
+            parts.append(literal(" "))
+        parts.append(func.coalesce(cast(value, String), literal("")))
+    summary = parts[0]
+    for part in parts[1:]:
+        summary = summary.op("||")(part)
+    return summary
+
+
+def _open_link_statement() -> Select[Any]:
+    """The link's token row and, per rotation its feed shows, a version of the data.
+
+    Per rotation: its settings' last change; its people (count, last change: their
+    names); its assignment rows from :first on in any state (count, sum of revisions,
+    last change). Every change of a row bumps its revision, so the sum moves even when
+    two changes carry the same timestamp. A person's feed shows every rotation of the
+    workspace they are or were in; a rotation's feed, that rotation.
+    """
+    t, w = _tokens, _workspaces
+    owner = _rotations.alias("owner")
+    mm = _members.alias("mm")
+    r = _rotations.alias("r")
+    m = _members.alias("m")
+    a = _assignments.alias("a")
+    of_rotation = m.c.rotation_id == r.c.id
+    in_window = and_(a.c.rotation_id == r.c.id, a.c.day >= bindparam("first"))
+    people = _summary(func.count(), func.max(m.c.updated_at))
+    days = _summary(func.count(), func.sum(a.c.revision), func.max(a.c.updated_at))
+    return (
         sa_select(
-            col(FeedToken.id),
-            col(FeedToken.workspace_id),
-            col(Workspace.team_id),
-            col(FeedToken.user_id),
-            col(FeedToken.rotation_id),
-            col(Rotation.name),
-            col(FeedToken.revision),
-            col(FeedToken.revoked_at),
-            col(FeedToken.etag),
-            col(FeedToken.modified_at),
+            t.c.id,
+            t.c.workspace_id,
+            w.c.team_id,
+            t.c.user_id,
+            t.c.rotation_id,
+            owner.c.name,
+            t.c.revision,
+            t.c.revoked_at,
+            t.c.etag,
+            t.c.modified_at,
+            r.c.id,
+            r.c.updated_at,
+            sa_select(people).select_from(m).where(of_rotation).scalar_subquery(),
+            sa_select(days).select_from(a).where(in_window).scalar_subquery(),
         )
-        .join(Workspace, col(Workspace.id) == FeedToken.workspace_id)
-        .outerjoin(Rotation, col(Rotation.id) == FeedToken.rotation_id)
-        .where(col(FeedToken.token_hash) == token_hash)
+        .join(w, w.c.id == t.c.workspace_id)
+        .outerjoin(owner, owner.c.id == t.c.rotation_id)
+        .outerjoin(mm, and_(t.c.rotation_id.is_(None), mm.c.user_id == t.c.user_id))
+        .outerjoin(
+            r,
+            and_(
+                r.c.id == func.coalesce(t.c.rotation_id, mm.c.rotation_id),
+                r.c.workspace_id == t.c.workspace_id,
+            ),
+        )
+        .where(t.c.token_hash == bindparam("token_hash"))
+        .order_by(r.c.id)
     )
-    row = session.execute(query).first()
-    if row is None:
+
+
+# The statement every poll runs, built once: building an ORM statement costs more than
+# the database takes to answer it.
+_OPEN_LINK = _open_link_statement()
+
+
+def open_link(
+    connection: Connection, *, token_hash: str, first: date
+) -> tuple[TokenRow, tuple[tuple[Any, ...], ...]] | None:
+    """The token row with this hash (revoked or not) and its feed's data version (one
+    row per rotation shown, its id first), in one round trip; None for no such token.
+    """
+    rows = connection.execute(_OPEN_LINK, {"token_hash": token_hash, "first": first}).all()
+    if not rows:
         return None
-    ident, workspace_id, team_id, user_id, rotation_id, name, revision, revoked, etag, at = row
-    return TokenRow(
-        id=ident,
-        workspace_id=workspace_id,
-        team_id=team_id,
-        user_id=user_id,
-        rotation_id=rotation_id,
-        rotation_name=name,
-        revision=revision,
-        revoked=revoked is not None,
-        etag=etag,
-        modified_at=at,
+    head = rows[0]
+    token = TokenRow(
+        id=head[0],
+        workspace_id=head[1],
+        team_id=head[2],
+        user_id=head[3],
+        rotation_id=head[4],
+        rotation_name=head[5],
+        revision=head[6],
+        revoked=head[7] is not None,
+        etag=head[8],
+        modified_at=head[9],
     )
+    version = tuple(tuple(row[10:]) for row in rows if row[10] is not None)
+    return token, version
 
 
 @dataclass(frozen=True)
@@ -153,34 +230,6 @@ def person_rotation_ids(session: Session, *, workspace_id: int, user_id: str) ->
         .order_by(col(Member.rotation_id))
     )
     return list(session.exec(query))
-
-
-def feed_version(
-    session: Session, *, rotation_ids: Sequence[int], first: date
-) -> tuple[tuple[object, ...], ...]:
-    """A value that changes whenever anything a feed of these rotations shows changes.
-
-    Per rotation: its settings' last change; its people (count, last change: names);
-    its assignment rows from `first` on in any state (count, sum of revisions, last
-    change). Every change of a row bumps its revision, so the sum moves even when two
-    changes carry the same timestamp.
-    """
-    if not rotation_ids:
-        return ()
-    a = aliased(Assignment)
-    m = aliased(Member)
-    in_window = and_(col(a.rotation_id) == Rotation.id, col(a.day) >= first)
-    of_rotation = col(m.rotation_id) == Rotation.id
-    query = sa_select(
-        col(Rotation.id),
-        col(Rotation.updated_at),
-        select(func.count()).select_from(m).where(of_rotation).scalar_subquery(),
-        select(func.max(m.updated_at)).where(of_rotation).scalar_subquery(),
-        select(func.count()).select_from(a).where(in_window).scalar_subquery(),
-        select(func.coalesce(func.sum(a.revision), literal(0))).where(in_window).scalar_subquery(),
-        select(func.max(a.updated_at)).where(in_window).scalar_subquery(),
-    ).where(col(Rotation.id).in_(list(rotation_ids)))
-    return tuple(tuple(row) for row in session.execute(query.order_by(col(Rotation.id))))
 
 
 def rotations_by_id(session: Session, *, rotation_ids: Sequence[int]) -> list[Rotation]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from bot.feed_tokens import FeedKind, feed_token, feed_urls, is_token, same_token, token_hash
@@ -290,17 +292,27 @@ def _first_name(session: Session, workspace: Workspace, user: str) -> str:
 
 @dataclass(frozen=True)
 class Feed:
-    """A resolved feed link: whose days, over which rotations, from which day."""
+    """A resolved feed link: whose days, from which day, and the version of its data."""
 
     token: TokenRow
     kind: FeedKind
-    rotation_ids: tuple[int, ...]
     first: date
+    # One row per rotation shown, its id first (storage.feed_queries.open_link).
+    data_version: tuple[tuple[Any, ...], ...]
 
     @property
     def owner(self) -> tuple[object, ...]:
         """Who the feed is of; equal for every link this owner ever had."""
         return (self.kind, self.token.workspace_id, self.token.user_id, self.token.rotation_id)
+
+    @property
+    def version(self) -> tuple[object, ...]:
+        """Changes whenever the feed's document would."""
+        return (self.first, self.data_version)
+
+    @property
+    def rotation_ids(self) -> tuple[int, ...]:
+        return tuple(int(row[0]) for row in self.data_version)
 
 
 def window_start(now: datetime) -> date:
@@ -314,14 +326,21 @@ def window_start(now: datetime) -> date:
     return now.astimezone(UTC).date() - timedelta(days=PAST_DAYS)
 
 
-def open_feed(session: Session, *, token: str, secret: str, now: datetime) -> Feed | None:
+def open_feed(db: Session | Connection, *, token: str, secret: str, now: datetime) -> Feed | None:
     """The feed a link token names, or None: not a token, unknown, revoked, or made
     with another secret key. Callers answer every None alike, so nothing is hinted.
+
+    One statement, the same for every poll: a Connection saves a Session's setup.
     """
     if not is_token(token):
         return None
-    row = feed_queries.token_by_hash(session, token_hash=token_hash(token))
-    if row is None or row.revoked:
+    first = window_start(now)
+    connection = db.connection() if isinstance(db, Session) else db
+    found = feed_queries.open_link(connection, token_hash=token_hash(token), first=first)
+    if found is None:
+        return None
+    row, version = found
+    if row.revoked:
         return None
     if row.rotation_id is not None and row.user_id is None:
         kind, subject = FeedKind.ROTATION, row.rotation_name
@@ -330,28 +349,11 @@ def open_feed(session: Session, *, token: str, secret: str, now: datetime) -> Fe
     else:
         return None  # a person's feed limited to one rotation: not issued by this version
     assert subject is not None
+    # Found by the hash, then compared in constant time against the current key's token:
+    # a link made with an earlier key stops working when the key changes.
     if not same_token(feed_token(secret, kind, row.team_id, subject, row.revision), token):
         return None
-    if kind == FeedKind.ROTATION:
-        assert row.rotation_id is not None
-        rotation_ids: tuple[int, ...] = (row.rotation_id,)
-    else:
-        assert row.user_id is not None
-        rotation_ids = tuple(
-            feed_queries.person_rotation_ids(
-                session, workspace_id=row.workspace_id, user_id=row.user_id
-            )
-        )
-    return Feed(token=row, kind=kind, rotation_ids=rotation_ids, first=window_start(now))
-
-
-def feed_version(session: Session, feed: Feed) -> tuple[object, ...]:
-    """Changes whenever the feed's content would (see storage.feed_queries.feed_version)."""
-    return (
-        feed.first,
-        feed.rotation_ids,
-        feed_queries.feed_version(session, rotation_ids=feed.rotation_ids, first=feed.first),
-    )
+    return Feed(token=row, kind=kind, first=first, data_version=version)
 
 
 def render_feed(session: Session, feed: Feed) -> bytes:
@@ -359,6 +361,8 @@ def render_feed(session: Session, feed: Feed) -> bytes:
     rotations = feed_queries.rotations_by_id(session, rotation_ids=feed.rotation_ids)
     by_id = {r.id: r for r in rotations}
     if feed.kind == FeedKind.ROTATION:
+        if not rotations:
+            return render_calendar_fast("QueueDay", [], refresh=REFRESH)
         (rotation,) = rotations
         assert rotation.id is not None
         rows = feed_queries.rotation_feed_rows(session, rotation_id=rotation.id, first=feed.first)

@@ -78,6 +78,9 @@ def feed_links(
     Refuses (NotFound) a person in no rotation of the workspace, or not in `rotation`.
     """
     check_now(now)
+    # Links exist after the first time: answer from reads alone (no write lock, so
+    # `/queueday calendar` never waits for a writer), and write only when one is missing.
+    session.expire_all()
     try:
         return _feed_links(
             session,
@@ -87,19 +90,37 @@ def feed_links(
             secret=secret,
             base_url=base_url,
             rotation=rotation,
+            write=False,
         )
+    except _Missing:
+        pass
+    finally:
+        session.rollback()
+
+    def create() -> FeedLinks:
+        with unit_of_work(session):
+            result = _feed_links(
+                session,
+                team_id=team_id,
+                user=user,
+                now=now,
+                secret=secret,
+                base_url=base_url,
+                rotation=rotation,
+                write=True,
+            )
+        return result
+
+    try:
+        return create()
     except Conflict:
-        # Two first requests at once derive the same token: one insert wins, and a
+        # Two first requests at once derive the same token: one insert wins, and the
         # second look finds its row.
-        return _feed_links(
-            session,
-            team_id=team_id,
-            user=user,
-            now=now,
-            secret=secret,
-            base_url=base_url,
-            rotation=rotation,
-        )
+        return create()
+
+
+class _Missing(Exception):
+    """A link row to create or re-key: a read-only pass cannot answer."""
 
 
 def _feed_links(
@@ -111,23 +132,18 @@ def _feed_links(
     secret: str,
     base_url: str,
     rotation: str | None,
+    write: bool,
 ) -> FeedLinks:
-    with unit_of_work(session):
-        workspace = load_workspace(session, team_id=team_id)
-        rotations = _rotations_of(session, workspace, user, rotation, now)
-        member = rotations[0][1]
-        token = _link_token(session, workspace, FeedKind.PERSON, user, None, secret, now)
-        person = _link(
-            FeedKind.PERSON, None, f"{member.display_name}'s queue days", base_url, token
-        )
-        shared = []
-        for row, _ in rotations:
-            token = _link_token(session, workspace, FeedKind.ROTATION, None, row, secret, now)
-            shared.append(
-                _link(FeedKind.ROTATION, row.name, f"{row.name}: everyone", base_url, token)
-            )
-        result = FeedLinks(person=person, rotations=tuple(shared))
-    return result
+    workspace = load_workspace(session, team_id=team_id)
+    rotations = _rotations_of(session, workspace, user, rotation, now)
+    member = rotations[0][1]
+    token = _link_token(session, workspace, FeedKind.PERSON, user, None, secret, now, write)
+    person = _link(FeedKind.PERSON, None, f"{member.display_name}'s queue days", base_url, token)
+    shared = []
+    for row, _ in rotations:
+        token = _link_token(session, workspace, FeedKind.ROTATION, None, row, secret, now, write)
+        shared.append(_link(FeedKind.ROTATION, row.name, f"{row.name}: everyone", base_url, token))
+    return FeedLinks(person=person, rotations=tuple(shared))
 
 
 def _rotations_of(
@@ -170,17 +186,26 @@ def _link_token(
     rotation: Rotation | None,
     secret: str,
     now: datetime,
+    write: bool,
 ) -> str:
     """The owner's current token, its row created when it has none yet.
 
     A row whose hash is not the current key's token (the key was changed) is re-keyed
-    at the same revision: every link made with the old key stops working.
+    at the same revision: every link made with the old key stops working. Without
+    `write`, a row to create or re-key raises _Missing instead.
     """
     assert workspace.id is not None
     rotation_id = rotation.id if rotation is not None else None
     owner = FeedOwner(workspace_id=workspace.id, user_id=user, rotation_id=rotation_id)
-    row = feed_queries.active_token(session, owner=owner, for_update=True)
+    row = feed_queries.active_token(session, owner=owner, for_update=write)
     subject = _subject(kind, user, rotation)
+    if not write:
+        if row is None:
+            raise _Missing
+        token = feed_token(secret, kind, workspace.team_id, subject, row.revision)
+        if row.token_hash != token_hash(token):
+            raise _Missing
+        return token
     if row is None:
         revision = feed_queries.last_revision(session, owner=owner) + 1
         token = feed_token(secret, kind, workspace.team_id, subject, revision)

@@ -23,7 +23,11 @@ from bot.feed_tokens import FeedKind, token_hash
 from bot.usecases.feeds import FeedLink, FeedLinks, feed_links, reset_feed_link
 from scheduling.ics import assignment_uid, render_calendar
 from storage.models import Assignment, FeedToken, Member, Rotation
+from tests.storage.databases import Database
 from tests.usecases.conftest import ADMIN, NOW, PEOPLE, TEAM, Team, build_team
+from tests.usecases.test_concurrency import race, setup, shared
+
+__all__ = ["setup", "shared"]
 
 SECRET = "feed-test-secret"
 BASE = "https://queueday.example.com/"
@@ -513,3 +517,22 @@ def test_a_rotation_of_a_thousand_people_over_a_year(
     # The fast writer's bytes are icalendar's.
     monkeypatch.setattr(feeds_module, "render_calendar_fast", render_calendar)
     assert body(session, link) == ics
+
+
+# --- two first requests at once ------------------------------------------------------
+
+
+def test_two_first_requests_for_links_at_once_agree(
+    setup: tuple[Database, Team],
+) -> None:
+    """Both derive the same token; one insert wins and the other finds its row."""
+    db, team = setup
+
+    def ask(session: Session) -> object:
+        return links(session, "U03")
+
+    assert race(db, team.session, ask) == [("ok", ""), ("ok", "")]
+    team.session.expire_all()
+    rows = team.session.exec(select(FeedToken)).all()
+    assert len(rows) == 2 and all(r.revoked_at is None for r in rows)
+    assert links(team.session, "U03") == links(team.session, "U03")

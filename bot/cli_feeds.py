@@ -9,8 +9,10 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from bot.cli_storage import BadInput, _database
+from bot.feed_tokens import FeedKind
 from bot.settings import Settings, secret_key
-from bot.usecases.feeds import feed_links
+from bot.usecases.access import SYSTEM
+from bot.usecases.feeds import feed_links, reset_feed_link
 from storage.db import DatabaseURLError
 from storage.models import Member, Rotation, Workspace
 
@@ -32,12 +34,21 @@ def register(main: click.Group) -> None:
 @click.option(
     "--team", default=None, metavar="T…", help="The workspace, when the database has several."
 )
-def feeds(user: str, rotation: str | None, team: str | None) -> None:
+@click.option(
+    "--reset",
+    type=click.Choice([kind.value for kind in FeedKind]),
+    default=None,
+    help="First replace the person's link, or the rotation's (with --rotation): the old "
+    "one answers 404 from then on.",
+)
+def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) -> None:
     """Print the person's feed link and their rotation's, https:// and webcal://.
 
     One link a line on standard output (what each is goes to standard error); the
     same links every time, until someone resets one.
     """
+    if reset == FeedKind.ROTATION and rotation is None:
+        raise BadInput("--reset rotation needs --rotation NAME")
     try:
         settings = Settings()
         secret = secret_key(settings)
@@ -47,12 +58,26 @@ def feeds(user: str, rotation: str | None, team: str | None) -> None:
         raise BadInput(NO_SECRET)
     with _database() as engine:
         with Session(engine, expire_on_commit=False) as session:
+            team_id = team or _team_of(session, user)
+            now = datetime.now(UTC)
+            if reset is not None:
+                reset_feed_link(
+                    session,
+                    team_id=team_id,
+                    actor=SYSTEM,
+                    now=now,
+                    secret=secret,
+                    base_url=settings.queueday_base_url,
+                    kind=FeedKind(reset),
+                    rotation=rotation,
+                    user=user,
+                )
             links = feed_links(
                 session,
-                team_id=team or _team_of(session, user),
+                team_id=team_id,
                 user=user,
                 rotation=rotation,
-                now=datetime.now(UTC),
+                now=now,
                 secret=secret,
                 base_url=settings.queueday_base_url,
             )

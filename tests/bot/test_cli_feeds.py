@@ -101,3 +101,15 @@ def test_postgresql_without_a_secret_key_refuses(
     assert result.exit_code == 2
     assert result.output.startswith("Error: QUEUEDAY_SECRET_KEY is not set")
     assert "Traceback" not in result.output
+
+
+def test_reset_replaces_a_link(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "cli-secret")
+    person, person_webcal, shared, shared_webcal = links_of(run("--member", "U01"))
+    after = links_of(run("--member", "U01", "--reset", "person"))
+    assert after[0] != person and after[2:] == [shared, shared_webcal]
+    again = links_of(run("--member", "U01", "--rotation", "support", "--reset", "rotation"))
+    assert again[0] == after[0] and again[2] != shared
+    assert links_of(run("--member", "U02"))[2] == again[2]  # everyone's new rotation link
+    result = run("--member", "U01", "--reset", "rotation")
+    assert result.exit_code == 2 and "--rotation" in result.output

@@ -15,6 +15,7 @@ from bot.usecases.errors import (
     PastDate,
     UseCaseError,
 )
+from bot.usecases.feeds import FeedLink, FeedLinks, feed_links, reset_feed_link
 from bot.usecases.lookup import RotationRef, RotationUnclear, find_rotation, rotation_names
 from bot.usecases.members import (
     NewMember,
@@ -54,6 +55,8 @@ from bot.usecases.time_off import book_away, book_time_off, cancel_away, cancel_
 __all__ = [
     "SYSTEM",
     "Conflict",
+    "FeedLink",
+    "FeedLinks",
     "InvalidInput",
     "NewMember",
     "NotAllowed",
@@ -76,6 +79,7 @@ __all__ = [
     "deactivate_member",
     "decline_request",
     "fairness_report",
+    "feed_links",
     "find_rotation",
     "home_overview",
     "join_rotation",
@@ -90,6 +94,7 @@ __all__ = [
     "remove_member",
     "request_cover",
     "request_swap",
+    "reset_feed_link",
     "rotation_names",
     "rotation_settings",
     "set_member_role",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot import cli_feeds, cli_serve, cli_storage
+from bot import cli_demo, cli_feeds, cli_serve, cli_storage
 from bot.plan_output import plan_table, plan_to_json
 from scheduling.planner import make_plan
 from scheduling.spec import SpecError, parse_spec, spec_warnings
@@ -79,3 +79,4 @@ def plan(spec_file: Path, output: Path | None, output_format: str, explain: bool
 cli_storage.register(main)
 cli_serve.register(main)
 cli_feeds.register(main)
+cli_demo.register(main)

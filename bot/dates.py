@@ -111,7 +111,20 @@ def _day_or_none(text: str, today: date, *, after: date | None) -> date | None:
     relative = _relative(text, today)
     if relative is not None:
         return relative
-    return None
+    return _with_weekday(text, today, after=after)
+
+
+def _with_weekday(text: str, today: date, *, after: date | None) -> date | None:
+    """`tue 22 dec`, `friday, jan 8 2027`: a date after its weekday (as QueueDay shows
+    days), which must be the date's weekday."""
+    first, _, rest = text.partition(" ")
+    name = first.rstrip(",")
+    if name not in _WEEKDAYS or not rest:
+        return None
+    day = _day_or_none(rest.lstrip(", "), today, after=after)
+    if day is not None and day.weekday() != _WEEKDAYS[name].weekday:
+        raise ImpossibleDate(f"`{text}`: {day.isoformat()} is a {day:%A}")
+    return day
 
 
 def _month_day(text: str, *, explicit_year: bool, today: date, after: date | None) -> date:

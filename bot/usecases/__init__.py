@@ -34,6 +34,7 @@ from bot.usecases.overview import (
     quarter_schedule,
     time_off_list,
     who_is_on,
+    workspace_people,
 )
 from bot.usecases.plans import plan_period, publish_plan
 from bot.usecases.reports import fairness_report, mark_days_done
@@ -101,4 +102,5 @@ __all__ = [
     "setting_errors",
     "time_off_list",
     "who_is_on",
+    "workspace_people",
 ]

@@ -235,3 +235,16 @@ def time_off_list(
         entries.append(AwayEntry(name, block.id, block.first_day, block.last_day, block.note))
     session.rollback()
     return tuple(entries)
+
+
+def workspace_people(session: Session, *, team_id: str) -> dict[str, tuple[str, str | None]]:
+    """Everyone in any rotation of the workspace: user id -> (name, timezone)."""
+    workspace = queries.workspace_by_team(session, team_id=team_id)
+    people: dict[str, tuple[str, str | None]] = {}
+    if workspace is not None and workspace.id is not None:
+        for rotation in queries.rotations_of(session, workspace_id=workspace.id):
+            assert rotation.id is not None
+            for member in queries.members_of(session, rotation_id=rotation.id):
+                people.setdefault(member.user_id, (member.display_name, member.timezone))
+    session.rollback()
+    return people

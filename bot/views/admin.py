@@ -174,7 +174,7 @@ def welcome(rotation: str, by: str) -> Message:
     text = (
         f":wave: {fmt.mention(by)} added you to the *{escape(rotation)}* support queue. "
         f"QueueDay gives everyone a fair share of days; `{COMMAND} my` shows yours once "
-        f"the next plan is published, and `{COMMAND} away <dates>` keeps you off days "
+        f"the next plan is published, and `{COMMAND} away &lt;dates&gt;` keeps you off days "
         "you are away."
     )
     return fit_message(f"You were added to the {rotation} rotation.", [section(text)])

@@ -84,7 +84,9 @@ def away_list(entries: Sequence[AwayEntry], today: date) -> Message:
                 accessory=button("Cancel", CANCEL_AWAY, value=max(first, today).isoformat()),
             )
         )
-    blocks.append(context(f"`{COMMAND} away cancel <date>` cancels the time off on that date."))
+    blocks.append(
+        context(f"`{COMMAND} away cancel &lt;date&gt;` cancels the time off on that date.")
+    )
     plain = "Your time off: " + "; ".join(
         f"{first.isoformat()}..{last.isoformat()}" for first, last, _ in grouped
     )

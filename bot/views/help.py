@@ -9,7 +9,7 @@ from bot.dates import DATE_FORMS, RANGE_FORMS
 from bot.views.blocks import Block, code, context, divider, escape, header, quote_safe, section
 from bot.views.limits import Message, fit_message
 
-HELP_HINT = f"Type `{COMMAND} help` for every command, or `{COMMAND} help <subcommand>`."
+HELP_HINT = f"Type `{COMMAND} help` for every command, or `{COMMAND} help &lt;subcommand&gt;`."
 
 
 def _line(sub: Subcommand) -> str:

@@ -60,12 +60,14 @@ def _overview_blocks(overview: HomeOverview, feeds: Sequence[Feed]) -> list[Bloc
         buttons.append(button("My calendar feed", "link:feed", url=feeds[0].url))
     buttons.append(button("Refresh", REFRESH, value="refresh"))
     blocks.append(actions(*buttons))
-    blocks += feed_blocks(feeds)
     for fortnight in overview.fortnights:
         blocks.append(divider())
         lines = [f"*{escape(fortnight.rotation)}: the next two weeks*"]
         lines += schedule_lines(fortnight, overview.me.user)
         blocks += line_sections(lines)
+    if feeds:
+        blocks.append(divider())
+        blocks += feed_blocks(feeds)
     if overview.admin_of:
         names = ", ".join(escape(n) for n in overview.admin_of)
         blocks.append(

@@ -67,7 +67,7 @@ def my_message(overview: MyOverview, feeds: Sequence[Feed] = ()) -> Message:
     """The reply to `/queueday my`."""
     if not overview.rotations:
         text = (
-            f"You are not in a rotation yet. `{COMMAND} join <rotation>` joins one; "
+            f"You are not in a rotation yet. `{COMMAND} join &lt;rotation&gt;` joins one; "
             f"`{COMMAND} help` shows everything."
         )
         return fit_message(text, [section(text)])
@@ -76,8 +76,8 @@ def my_message(overview: MyOverview, feeds: Sequence[Feed] = ()) -> Message:
     blocks += feed_blocks(feeds)
     blocks.append(
         context(
-            f"`{COMMAND} away <dates>` when you are away · "
-            f"`{COMMAND} swap <your date> with @person` to trade a day"
+            f"`{COMMAND} away &lt;dates&gt;` when you are away · "
+            f"`{COMMAND} swap &lt;your date&gt; with @person` to trade a day"
         )
     )
     plain = "; ".join(
@@ -93,7 +93,7 @@ def calendar_message(feeds: Sequence[Feed]) -> Message:
     if not feeds:
         text = (
             "You have no calendar links yet: they come with your first rotation "
-            f"(`{COMMAND} join <rotation>`)."
+            f"(`{COMMAND} join &lt;rotation&gt;`)."
         )
         return fit_message(text, [section(text)])
     blocks = [

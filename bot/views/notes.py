@@ -16,7 +16,9 @@ def saved(note: NoteInfo, rotation: str) -> Message:
         head = f":sparkles: Saved highlight #{note.id} for *{escape(rotation)}*"
         after = "It goes out next to the bug tickets, so the queue sees what works too."
     area = f" (area `{escape(note.product_area)}`)" if note.product_area else ""
-    link = f"\n<{note.url}|{escape(note.url[:60])}>" if note.url else ""
+    link = (
+        f"\n<{note.url}|{escape(note.url[:60])}>" if note.url and note.url not in note.text else ""
+    )
     text = f"{head}{area}:\n>{quote_safe(note.text)}{link}"
     plain = f"Saved {'bug ticket' if note.kind == 'ticket' else 'highlight'} #{note.id}."
     return fit_message(plain, [section(text), context(after)])

@@ -32,7 +32,9 @@ def asked(request: RequestInfo, today: date, *, posted_in: str | None = None) ->
     other = fmt.mention(request.counterpart or "")
     day = fmt.day(request.day, today=today)
     if request.kind == "swap":
-        text = f":arrows_counterclockwise: Asked {other} to swap {_what(request, today)}."
+        assert request.counterpart_day is not None
+        theirs = fmt.day(request.counterpart_day, today=today)
+        text = f":arrows_counterclockwise: Asked {other} to swap your *{day}* for their *{theirs}*."
     elif request.counterpart:
         text = f":raising_hand: Asked {other} to cover your *{day}*."
     else:

@@ -136,3 +136,20 @@ def test_take_range_without_a_date_quotes_the_start() -> None:
 def test_day_range_prints_as_iso() -> None:
     assert str(DayRange(D(2027, 1, 12), D(2027, 1, 16))) == "2027-01-12..2027-01-16"
     assert DayRange(D(2027, 1, 12), D(2027, 1, 16)).days == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tue 22 dec", date(2026, 12, 22)),  # as QueueDay shows days
+        ("Tuesday, Dec 22", date(2026, 12, 22)),
+        ("fri 8 jan 2027", date(2027, 1, 8)),
+    ],
+)
+def test_a_date_may_start_with_its_weekday(text: str, expected: date) -> None:
+    assert parse_day(text, date(2026, 11, 28)) == expected
+
+
+def test_a_weekday_that_is_not_the_dates_says_so() -> None:
+    with pytest.raises(ImpossibleDate, match="2026-12-22 is a Tuesday"):
+        parse_day("wed 22 dec", date(2026, 11, 28))

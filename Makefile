@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Seeds the demo team into DATABASE_URL (default ./queueday.db), then a console in which
+# to type /queueday commands as Ada, its admin (end with :quit or Ctrl-D).
 demo: $(STAMP)
-	$(BIN)/queueday plan examples/team.json --format table --explain
+	$(BIN)/queueday demo && $(BIN)/queueday console --as U0ADA
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

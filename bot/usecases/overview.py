@@ -145,8 +145,9 @@ def my_overview(
 
 
 def _mine(session: Session, *, team_id: str, user: str, now: datetime, limit: int) -> MyOverview:
-    workspace = load_workspace(session, team_id=team_id)
-    assert workspace.id is not None
+    workspace = queries.workspace_by_team(session, team_id=team_id)
+    if workspace is None or workspace.id is None:
+        return MyOverview(user, ())  # no rotation in the workspace yet
     found = []
     for rotation, member in queries.memberships_of_user(
         session, workspace_id=workspace.id, user_id=user

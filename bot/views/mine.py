@@ -100,7 +100,8 @@ def calendar_message(feeds: Sequence[Feed]) -> Message:
         *feed_blocks(feeds),
         context(
             "Your link shows your published days in every rotation; a rotation's link "
-            "shows everyone's. Resetting yours makes the old link stop working."
+            "shows everyone's. Resetting yours makes the old link stop working. "
+            f"`{COMMAND} my` shows your days."
         ),
     ]
     return fit_message("Your calendar links: " + ", ".join(f.url for f in feeds), blocks)

@@ -108,7 +108,12 @@ def schedule_message(schedule: Schedule, user: str, which: str) -> Message:
         month_lines = [f"*{fmt.MONTHS[month - 1]} {year}*", *schedule_lines(part, user)]
         blocks += line_sections(month_lines)
     mine = [on.day for on in schedule.days if any(u == user for u, _ in on.people)]
-    blocks.append(context(f"Your days this period: {fmt.days(mine, today=schedule.today)}"))
+    blocks.append(
+        context(
+            f"Your days this period: {fmt.days(mine, today=schedule.today)} · "
+            f"`{COMMAND} swap &lt;your date&gt; with @person` to trade one"
+        )
+    )
     plain = f"{title} ({period}): " + "; ".join(
         f"{on.day.isoformat()} {', '.join(n for _, n in on.people)}"
         for on in schedule.days
@@ -143,7 +148,8 @@ def stats_message(report: FairnessReport, user: str) -> Message:
         ),
         context(
             "Balance = days done minus fair share; +1 is one day more than fair. "
-            f"Shown as today → end of the published plan{quarter}."
+            f"Shown as today → end of the published plan{quarter}. "
+            f"`{COMMAND} schedule` shows the days."
         ),
     ]
     furthest = sorted(on_team, key=lambda m: (-abs(m.projected), m.name))[:FURTHEST]

@@ -17,7 +17,7 @@ from bot.commands import NAMES
 from tests.bot.fake_slack import RESPONSE_URL, FakeSlack
 from tests.bot.server import ROOT, RunningServer, serve_command, serve_env
 from tests.bot.slack_requests import Reply, SlackSender
-from tests.bot.test_views import assert_within_limits
+from tests.bot.test_views import assert_within_limits, texts
 
 
 def ephemeral(reply: Reply) -> dict[str, Any]:
@@ -169,8 +169,13 @@ def test_any_text_gets_200_and_a_helpful_ephemeral_reply(slack: SlackSender, tex
     reply = slack.command(text)
     assert reply.status == 200, reply.text
     if reply.body:  # empty when a handler answers later at the response_url
-        message = ephemeral(reply)
-        assert "/queueday" in message["text"] or "help" in message["text"]
+        message = reply.json()
+        assert_within_limits(message)
+        shown = "\n".join([message["text"], *texts(message["blocks"])])
+        if message["response_type"] == "in_channel":  # `who`, answered for everyone
+            assert "queue" in shown
+        else:  # the usage, help, or the next command to try
+            assert "/queueday" in shown or "help" in shown
 
 
 @pytest.mark.parametrize(

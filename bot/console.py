@@ -41,7 +41,7 @@ HOME_LINES = 20
 HELP = """Console commands:
   /queueday <subcommand> …   (or just the subcommand) as the current person
   :as <person>               act as someone else (a user id, or a first name)
-  :click <n>                 press button [n]
+  :click <n or label>        press button [n], or the latest one labelled so
   :home                      show your App Home
   :help                      this list
   :quit                      leave (so does end of input)
@@ -285,10 +285,19 @@ class Console:
         }
         self._dispatch(json.dumps(body), "application/json")
 
+    def _find_button(self, rest: str) -> Button | None:
+        """Button [n], or the latest one whose label is `rest` (`:click accept`)."""
+        key = rest.strip().strip("[]")
+        if key.isdigit():
+            return self.buttons.get(int(key))
+        for number in sorted(self.buttons, reverse=True):
+            if self.buttons[number].label.lower() == key.lower():
+                return self.buttons[number]
+        return None
+
     def _click(self, rest: str) -> None:
-        try:
-            button = self.buttons[int(rest.strip().strip("[]"))]
-        except (ValueError, KeyError):
+        button = self._find_button(rest)
+        if button is None:
             shown = ", ".join(str(n) for n in sorted(self.buttons)[-8:]) or "none yet"
             self.print(f"No button [{rest}]; `:click <n>` presses one of: {shown}.")
             return

@@ -25,8 +25,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot import middleware
-from bot.listeners import actions, commands, errors, events, shortcuts, views
-from bot.services import Installation, Services, utc_now
+from bot.listeners import actions, commands, errors, events, reminders, shortcuts, views
+from bot.services import Installation, ReactionEmoji, Services, utc_now
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -135,6 +135,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     base_url: str = "http://localhost:3000",
     secret_key: str | None = None,
+    reactions: ReactionEmoji | None = None,
     listener_threads: int = LISTENER_THREADS,
     listener_executor: Executor | None = None,
 ) -> App:
@@ -179,6 +180,7 @@ def create_app(
         clock=clock,
         base_url=base_url,
         secret_key=secret_key,
+        reactions=reactions or ReactionEmoji(),
     )
     app.use(middleware.RefuseOtherTeams(installation.team_id))
     app.use(middleware.SkipRepeatedEvents(middleware.RecentIds()))
@@ -189,5 +191,5 @@ def create_app(
 
 def register_listeners(app: App) -> None:
     """Every listener module's `register(app)`, and the one error handler."""
-    for module in (commands, actions, views, events, shortcuts, errors):
+    for module in (commands, actions, views, events, shortcuts, reminders, errors):
         module.register(app)

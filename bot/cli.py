@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot import cli_demo, cli_feeds, cli_serve, cli_storage
+from bot import cli_demo, cli_feeds, cli_reminders, cli_serve, cli_storage
 from bot.plan_output import plan_table, plan_to_json
 from scheduling.planner import make_plan
 from scheduling.spec import SpecError, parse_spec, spec_warnings
@@ -80,3 +80,4 @@ cli_storage.register(main)
 cli_serve.register(main)
 cli_feeds.register(main)
 cli_demo.register(main)
+cli_reminders.register(main)

@@ -45,6 +45,8 @@ def serve(host: str, port: int, access_log: bool) -> None:
     # Imported here, like the helpers' imports, so `queueday plan` skips the web stack.
     from bot.app import create_app
     from bot.calendar_feed import calendar_routes
+    from bot.hooks import hook_config, hook_routes
+    from bot.services import ReactionEmoji, utc_now
     from bot.settings import secret_key
     from bot.web import create_web_app, run
 
@@ -58,6 +60,7 @@ def serve(host: str, port: int, access_log: bool) -> None:
         engine=engine,
         base_url=settings.queueday_base_url,
         secret_key=secret_key(settings),
+        reactions=ReactionEmoji(settings.queueday_bug_emoji, settings.queueday_highlight_emoji),
     )
     web_app = create_web_app(
         bolt_app,
@@ -65,7 +68,12 @@ def serve(host: str, port: int, access_log: bool) -> None:
         socket_mode=config.socket_mode,
         engine=engine,
         # _database() refused to start without a key.
-        routes=calendar_routes(engine, secret=secret_key(settings) or ""),
+        routes=[
+            *calendar_routes(engine, secret=secret_key(settings) or ""),
+            *hook_routes(
+                engine, hook_config(settings, identity.installation.team_id), clock=utc_now
+            ),
+        ],
     )
     socket = _connect_socket(bolt_app, config.app_token) if config.app_token else None
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 
 from bot.commands import CommandError, CommandLine
@@ -26,6 +26,7 @@ from bot.slack_text import (
     split_tags,
     words_text,
 )
+from scheduling.reminders import parse_clock
 
 ROTATION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 MAX_NOTE = 500
@@ -125,8 +126,19 @@ class Period:
     rotation: str | None = None
 
 
+@dataclass(frozen=True)
+class Reminders:
+    """`reminders`: show, or `mute|unmute <kind>`, `at <kind> <HH:MM>`, `areas <area>…`."""
+
+    action: str = "show"
+    kind: str | None = None
+    at: time | None = None
+    areas: tuple[str, ...] = ()
+
+
 Request = (
-    Help
+    Reminders
+    | Help
     | Who
     | My
     | Schedule
@@ -340,7 +352,54 @@ def _one_person(args: list[Token], today: date) -> Request:
     return request
 
 
+# What people type for each reminder kind.
+REMINDER_KINDS = {
+    "day_before": "day_before",
+    "daybefore": "day_before",
+    "before": "day_before",
+    "eve": "day_before",
+    "morning_of": "morning_of",
+    "morning": "morning_of",
+    "end_of_day": "end_of_day",
+    "endofday": "end_of_day",
+    "end": "end_of_day",
+    "eod": "end_of_day",
+    "evening": "end_of_day",
+}
+
+
+def _reminder_kind(word: str) -> str:
+    kind = REMINDER_KINDS.get(word.lower().replace("-", "_"))
+    if kind is None:
+        raise _Refusal(f"`{word}` is not a reminder; use day_before, morning_of or end_of_day")
+    return kind
+
+
+def _reminders(args: list[Token], today: date) -> Request:
+    words = _words(args, "`reminders`")
+    if not words:
+        return Reminders()
+    action, rest = words[0].lower(), words[1:]
+    if action in ("mute", "unmute"):
+        if len(rest) != 1:
+            raise _Refusal(f"say which reminder, e.g. `reminders {action} day_before`")
+        return Reminders(action, _reminder_kind(rest[0]))
+    if action == "at":
+        if len(rest) != 2:
+            raise _Refusal("say which reminder and when, e.g. `reminders at morning_of 08:30`")
+        try:
+            at = parse_clock(rest[1])
+        except ValueError as exc:
+            raise _Refusal(str(exc)) from None
+        return Reminders("at", _reminder_kind(rest[0]), at)
+    if action == "areas":
+        areas = tuple(w.lstrip("#").lower() for w in rest if w.lstrip("#"))
+        return Reminders("areas", areas=areas)
+    raise _Refusal(f"I don't know `{words[0]}` here; use mute, unmute, at or areas")
+
+
 _PARSERS: dict[str, Callable[[list[Token], date], Request]] = {
+    "reminders": _reminders,
     "help": _help,
     "who": _who,
     "my": _no_args("my", My()),

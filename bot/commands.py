@@ -98,6 +98,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         ("cover jan 12 @ada", "cover tomorrow"),
     ),
     Subcommand(
+        "reminders",
+        "reminders [mute|unmute <kind> | at <kind> <HH:MM> | areas <area>…]",
+        "your reminder times, muted reminders and product areas (kinds: day_before, "
+        "morning_of, end_of_day)",
+        DAYS,
+        ("reminders", "reminders mute day_before", "reminders at morning_of 08:30"),
+    ),
+    Subcommand(
         "bug",
         "bug <text or url> [#area]",
         "save a bug ticket for the queue",

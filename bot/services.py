@@ -31,6 +31,14 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True)
+class ReactionEmoji:
+    """The emoji that save a message in a rotation's channel (names without colons)."""
+
+    bug: str = "bug"
+    highlight: str = "sparkles"
+
+
+@dataclass(frozen=True)
 class Services:
     """Built once at start-up by `bot.app.create_app`; read by listeners via `services_of`."""
 
@@ -39,6 +47,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
     base_url: str = "http://localhost:3000"
     secret_key: str | None = field(default=None, repr=False)  # signs calendar feed links
+    reactions: ReactionEmoji = field(default_factory=ReactionEmoji)
 
     def session(self) -> Session:
         """A new database session for one request; the caller closes it (`with`).

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     queueday_base_url: str = "http://localhost:3000"
     queueday_secret_key: SecretStr | None = None
+    # Reminders and capture (README, "Tickets and highlights"):
+    queueday_hook_secret: SecretStr | None = None  # POST /hooks/tickets (Bearer token)
+    github_webhook_secret: SecretStr | None = None  # POST /hooks/github (X-Hub-Signature-256)
+    github_label: str = "bug"  # only issues with this label; empty: every issue
+    queueday_bug_emoji: str = "bug"
+    queueday_highlight_emoji: str = "sparkles"
 
     @property
     def sqlalchemy_url(self) -> URL:

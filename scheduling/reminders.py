@@ -274,9 +274,12 @@ def compose(
     extra: tuple[Highlight, ...] = ()
     note = None
     if not fresh:
+        none_waiting = (
+            "No bug tickets are waiting on the queue right now, and no" if not chosen else "No"
+        )
         note = (
-            'No new "what\'s working well" highlights yet. Ask the team to add one: '
-            "`/queueday highlight <what a customer loved> #area`."
+            f'{none_waiting} new "what\'s working well" highlights yet. Ask the team to add '
+            "one: `/queueday highlight <what a customer loved> #area`."
         )
     elif not chosen:
         extra = tuple(fresh[:limit])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import or_, update
 from sqlalchemy import select as sa_select
@@ -41,6 +41,12 @@ class Claimed:
     attempts: int
     claimed_until: datetime
     slack_channel: str | None
+    user_id: str | None = None
+
+    @property
+    def target(self) -> str | None:
+        """Who or where it goes: the person (a DM) or the channel."""
+        return self.user_id or self.slack_channel
 
 
 def claim_due(
@@ -74,12 +80,22 @@ def claim_due(
         .where(table.c.id.in_(due.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=lease_until, attempts=table.c.attempts + 1)
         .returning(
-            table.c.id, table.c.kind, table.c.attempts, table.c.claimed_until, table.c.slack_channel
+            table.c.id,
+            table.c.kind,
+            table.c.attempts,
+            table.c.claimed_until,
+            table.c.slack_channel,
+            table.c.user_id,
         )
     )
     rows = session.execute(statement).all()
-    claimed = [Claimed(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    claimed = [Claimed(r[0], r[1], r[2], _utc(r[3]), r[4], r[5]) for r in rows]
     return sorted(claimed, key=lambda c: c.id)
+
+
+def _utc(value: datetime) -> datetime:
+    """RETURNING bypasses the column type on SQLite: naive there means UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def extend_lease(session: Session, *, ids: Collection[int], worker: str, until: datetime) -> int:

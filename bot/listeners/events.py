@@ -9,6 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.followups import publish_home as publish
+from bot.listeners.reactions import save_reaction
 from bot.services import services_of
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.event("app_home_opened")(publish_home)
-    app.event("reaction_added")(note_reaction)
+    app.event("reaction_added")(save_reaction)
 
 
 def publish_home(
@@ -27,9 +28,3 @@ def publish_home(
         return
     team = body.get("team_id") or context.team_id or ""
     publish(client, services_of(context), team, event["user"])
-
-
-def note_reaction(event: dict[str, Any]) -> None:
-    """Reactions are subscribed for saving bugs and highlights by emoji (wired with the
-    ticket use cases); until then they are only acknowledged."""
-    log.debug("reaction %s by %s", event.get("reaction"), event.get("user"))

@@ -179,20 +179,30 @@ def save_note(
     kind: NoteKind,
     note: NoteInput,
     source: Source,
+    channel: str | None = None,
 ) -> Saved:
     """Save a ticket or highlight once per external id (a shortcut, a reaction).
 
-    The actor must be in the rotation unless it is QueueDay itself (SYSTEM, crediting
-    `note.author`), e.g. for a reaction by someone outside the rotation in its channel.
+    The rotation's people may save from anywhere; anyone else only from the rotation's
+    own channel (`channel`), where support colleagues flag what they see.
     """
     check_now(now)
     cleaned = _clean(note)
     with unit_of_work(session):
         row = load_rotation(session, team_id=team_id, name=rotation)
-        if actor != SYSTEM:
-            find_member(session, row, actor)
+        assert row.id is not None
+        member = queries.member_by_user(session, rotation_id=row.id, user_id=actor)
+        if actor != SYSTEM and member is None and (channel is None or channel != row.channel):
+            raise NotFound(f"<@{actor}> is not a member of {row.name}.")
         result = _add(session, row, kind, cleaned, actor=actor, source=source, now=now)
     return result
+
+
+def tracker_key(raw: str) -> str:
+    """A tracker's id as an external id: kept when it names its source (`github:…`),
+    else `hook:<id>`, so the webhook and a CSV export of one tracker agree."""
+    raw = raw.strip()
+    return raw if ":" in raw else f"hook:{raw}"
 
 
 @dataclass(frozen=True)
@@ -200,7 +210,7 @@ class TrackerTicket:
     """A ticket as a tracker reports it: created, changed, or closed."""
 
     external_id: str
-    title: str
+    title: str | None  # None: keep the stored title (a bare status change)
     url: str | None = None
     area: str | None = None
     severity: str | None = None
@@ -224,7 +234,7 @@ def apply_tracker_ticket(
     check_now(now)
     note = _clean(
         NoteInput(
-            ticket.title,
+            ticket.title or "(untitled)",
             ticket.url,
             ticket.area,
             ticket.severity,
@@ -239,6 +249,8 @@ def apply_tracker_ticket(
         existing = reminder_queries.ticket_by_external_id(
             session, rotation_id=row.id, external_id=note.external_id, for_update=True
         )
+        if existing is None and ticket.title is None:
+            raise InvalidInput(f"title: required for a new ticket ({note.external_id})")
         if existing is None:
             saved = _add(session, row, NoteKind.TICKET, note, actor=SYSTEM, source=source, now=now)
             existing = session.get(Ticket, saved.id)
@@ -249,7 +261,7 @@ def apply_tracker_ticket(
         before = audit.snapshot(existing, "text", "url", "product_area", "severity", "state")
         wanted = TicketState.CLOSED if ticket.closed else TicketState.OPEN
         if not created:
-            existing.text = note.text
+            existing.text = note.text if ticket.title is not None else existing.text
             existing.url = note.url or existing.url
             existing.product_area = note.area or existing.product_area
             existing.severity = note.severity or existing.severity

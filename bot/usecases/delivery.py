@@ -255,6 +255,7 @@ class Outgoing:
     channel: str | None  # the conversation, when known (channel posts, earlier tries)
     attempts: int
     content: Content
+    since: datetime  # when the row was queued: no earlier message can be its post
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,9 @@ class Preparer:
             content = self._digest(row, rotation, payload)
         if isinstance(content, Skip):
             return content
-        return Outgoing(row.id, kind, row.user_id, row.slack_channel, claimed.attempts, content)
+        return Outgoing(
+            row.id, kind, row.user_id, row.slack_channel, claimed.attempts, content, row.created_at
+        )
 
     def rotation(self, rotation_id: int) -> RotationInfo:
         if rotation_id not in self._rotations:
@@ -367,7 +370,15 @@ class Preparer:
                 digest,
                 tuple(sorted(int(i) for i in digest.shown_highlights)),
             )
-        return Outgoing(row.id, kind, member.user_id, row.slack_channel, claimed.attempts, content)
+        return Outgoing(
+            row.id,
+            kind,
+            member.user_id,
+            row.slack_channel,
+            claimed.attempts,
+            content,
+            row.created_at,
+        )
 
     def notes(self, rotation_id: int) -> tuple[list[core.Ticket], list[core.Highlight]]:
         """The rotation's open tickets and recent highlights as the core's values."""

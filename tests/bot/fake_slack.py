@@ -62,8 +62,19 @@ class FakeSlack:
         self._changed = threading.Condition()
         self._limited = 0
         self._retry_after = 1
+        self._limited_method: str | None = None
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        # Messages in conversations: posted by the app, or put there by a test.
+        self._messages: list[dict[str, Any]] = []
+        self._last_ts = 0.0
+        # Slack's rate for chat.postMessage: about one message a second per channel.
+        self._pace: float | None = None
+        self._last_post: dict[str, float] = {}
+        self._every: tuple[int, int] | None = None  # (every nth call, Retry-After)
+        self._counted = 0
+        self._post_delay = 0.0
+        self._failing: dict[str, tuple[str, int]] = {}  # method -> (error, calls left)
 
     # -- life cycle
 
@@ -134,17 +145,80 @@ class FakeSlack:
                     raise AssertionError(f"expected {count} {method} call(s); calls: {seen}")
                 self._changed.wait(left)
 
-    def rate_limit(self, calls: int, retry_after: int = 1) -> None:
-        """Answer the next `calls` API calls with 429 and `Retry-After: retry_after`."""
+    def rate_limit(self, calls: int, retry_after: int = 1, method: str | None = None) -> None:
+        """Answer the next `calls` API calls (of `method` only, if given) with 429 and
+        `Retry-After: retry_after`."""
         with self._changed:
             self._limited = calls
             self._retry_after = retry_after
+            self._limited_method = method
 
     def reset(self) -> None:
-        """Forget the calls and any pending 429s."""
+        """Forget the calls, the messages, any pending 429s and pacing."""
         with self._changed:
             self._calls.clear()
+            self._messages.clear()
+            self._last_post.clear()
             self._limited = 0
+            self._pace = None
+            self._every = None
+            self._counted = 0
+            self._post_delay = 0.0
+            self._failing.clear()
+
+    def pace(self, interval: float | None) -> None:
+        """Refuse (429, Retry-After: 1) a chat.postMessage to a channel that had one less
+        than `interval` seconds ago, as Slack does; None stops checking."""
+        with self._changed:
+            self._pace = interval
+            self._last_post.clear()
+
+    def fail(self, method: str, error: str = "fatal_error", times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
+        with self._changed:
+            self._failing[method] = (error, times)
+
+    def slow(self, seconds: float) -> None:
+        """Take this long to answer each chat.postMessage (after posting it)."""
+        self._post_delay = seconds
+
+    def rate_limit_every(self, n: int | None, retry_after: int = 1) -> None:
+        """Answer every `n`th API call with 429 (occasional rate limits); None stops."""
+        with self._changed:
+            self._every = (n, retry_after) if n else None
+            self._counted = 0
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted by the app (oldest first), with their parsed metadata."""
+        with self._changed:
+            return [
+                m
+                for m in self._messages
+                if m.get("posted") and (channel is None or m["channel"] == channel)
+            ]
+
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U0SOMEONE",
+        thread_ts: str | None = None,
+        ts: str | None = None,
+    ) -> str:
+        """Put a message into a conversation (someone else wrote it); returns its ts."""
+        with self._changed:
+            message = {
+                "type": "message",
+                "channel": channel,
+                "user": user,
+                "text": text,
+                "ts": ts or self._new_ts(),
+            }
+            if thread_ts is not None:
+                message["thread_ts"] = thread_ts
+            self._messages.append(message)
+            return str(message["ts"])
 
     # -- the server side
 
@@ -152,7 +226,9 @@ class FakeSlack:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         params = _params(raw, request.headers.get("Content-Type", ""))
-        path = request.path.split("?", 1)[0]
+        path, _, query = request.path.partition("?")
+        if query:  # GET methods (conversations.history) send their arguments here
+            params = {**{k: v[0] for k, v in parse_qs(query).items()}, **params}
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -162,13 +238,25 @@ class FakeSlack:
             return
         method = path.removeprefix("/api/")
         with self._changed:
-            limited = self._limited > 0
+            limited = self._limited > 0 and self._limited_method in (None, method)
+            retry_after = self._retry_after
             if limited:
                 self._limited -= 1
+            elif self._every is not None:
+                self._counted += 1
+                if self._counted % self._every[0] == 0:
+                    limited, retry_after = True, self._every[1]
+            if not limited and self._pace is not None and method == "chat.postMessage":
+                channel, now = str(params.get("channel")), time.monotonic()
+                last = self._last_post.get(channel)
+                if last is not None and now - last < self._pace:
+                    limited, retry_after = True, 1
+                else:
+                    self._last_post[channel] = now
         if limited:
             self._record(Call(method, params, token, 429, headers))
             body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
-            _send(request, 429, body, extra={"Retry-After": str(self._retry_after)})
+            _send(request, 429, body, extra={"Retry-After": str(retry_after)})
             return
         self._record(Call(method, params, token, 200, headers))
         answer = self._answer(method, params, token)
@@ -182,6 +270,12 @@ class FakeSlack:
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         if token != self.bot_token:
             return {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
+        with self._changed:
+            error, left = self._failing.get(method, ("", 0))
+            if left > 0:
+                self._failing[method] = (error, left - 1)
+        if left > 0:
+            return {"ok": False, "error": error}
         answer = self._answers().get(method)
         if answer is None:
             return {"ok": False, "error": "unknown_method"}
@@ -198,11 +292,13 @@ class FakeSlack:
                 "bot_id": "B0BOT",
                 "is_enterprise_install": False,
             },
-            "chat.postMessage": lambda p: {
+            "chat.postMessage": self._post,
+            "chat.getPermalink": lambda p: {
                 "channel": p.get("channel"),
-                "ts": self._next_ts(),
-                "message": {"text": p.get("text"), "user": self.bot_user_id},
+                "permalink": f"https://test.slack.com/archives/{p.get('channel')}/"
+                f"p{str(p.get('message_ts', '')).replace('.', '')}",
             },
+            "conversations.replies": self._replies,
             "chat.postEphemeral": lambda p: {"message_ts": self._next_ts()},
             "chat.update": lambda p: {"channel": p.get("channel"), "ts": p.get("ts")},
             "views.publish": self._view,
@@ -210,15 +306,83 @@ class FakeSlack:
             "views.update": self._view,
             "users.info": lambda p: {"user": self._user(str(p.get("user")))},
             "conversations.open": lambda p: {"channel": {"id": "D" + str(p.get("users", "X"))}},
-            "conversations.history": lambda p: {
-                "messages": [
-                    {"type": "message", "text": c.params.get("text"), "ts": str(n)}
-                    for n, c in enumerate(self.calls("chat.postMessage"))
-                    if c.params.get("channel") == p.get("channel")
-                ],
-                "has_more": False,
-            },
+            "conversations.history": self._history,
         }
+
+    def _new_ts(self) -> str:
+        """A message ts: the current time, strictly increasing (the caller holds the lock)."""
+        self._last_ts = max(self._last_ts + 0.000001, time.time())
+        return f"{self._last_ts:.6f}"
+
+    def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        with self._changed:
+            message = {
+                "type": "message",
+                "channel": params.get("channel"),
+                "user": self.bot_user_id,
+                "bot_id": "B0BOT",
+                "text": params.get("text"),
+                "blocks": params.get("blocks"),
+                "metadata": metadata,
+                "ts": self._new_ts(),
+                "posted": True,
+            }
+            self._messages.append(message)
+        shown = {k: v for k, v in message.items() if k not in ("posted", "channel")}
+        if self._post_delay:
+            time.sleep(self._post_delay)
+        return {"channel": message["channel"], "ts": message["ts"], "message": shown}
+
+    def _visible(self, message: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        shown = {k: v for k, v in message.items() if k not in ("posted", "channel")}
+        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+            shown.pop("metadata", None)
+        elif not shown.get("metadata"):
+            shown.pop("metadata", None)
+        return shown
+
+    def _in_range(self, message: dict[str, Any], params: dict[str, Any]) -> bool:
+        ts = float(message["ts"])
+        inclusive = str(params.get("inclusive")).lower() in ("1", "true")
+        latest, oldest = params.get("latest"), params.get("oldest")
+        if latest is not None and (ts > float(latest) or (ts == float(latest) and not inclusive)):
+            return False
+        return not (
+            oldest is not None and (ts < float(oldest) or (ts == float(oldest) and not inclusive))
+        )
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a conversation, newest first (threads' replies left out)."""
+        limit = int(params.get("limit") or 100)
+        with self._changed:
+            found = [
+                self._visible(m, params)
+                for m in reversed(self._messages)
+                if m["channel"] == params.get("channel")
+                and m.get("thread_ts") in (None, m["ts"])
+                and self._in_range(m, params)
+            ]
+        return {"messages": found[:limit], "has_more": len(found) > limit}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: the parent, then its replies, oldest first."""
+        ts = str(params.get("ts"))
+        with self._changed:
+            mine = [m for m in self._messages if m["channel"] == params.get("channel")]
+            target = next((m for m in mine if m["ts"] == ts), None)
+            if target is None:
+                return {"messages": []}
+            parent = str(target.get("thread_ts") or target["ts"])
+            thread = [
+                self._visible(m, params)
+                for m in mine
+                if m["ts"] == parent or m.get("thread_ts") == parent
+            ]
+        in_range = [m for m in thread if self._in_range(m, params)]
+        return {"messages": in_range[: int(params.get("limit") or 1000)]}
 
     def _view(self, params: dict[str, Any]) -> dict[str, Any]:
         view = params.get("view")

@@ -284,3 +284,9 @@ def test_weekly_digest_on_friday_afternoon_local_time() -> None:
     assert useful_until(ReminderKind.WEEKLY_DIGEST, date(2027, 4, 2), "Europe/Berlin") == utc(
         2027, 4, 5, 10, 0
     )
+
+
+def test_nothing_at_all_says_both() -> None:
+    digest = compose([], [])
+    assert digest.pairs == () and digest.note is not None
+    assert "No bug tickets" in digest.note and "/queueday highlight" in digest.note

@@ -1,0 +1,69 @@
+"""The reminders' buttons and modal: "Share my day" at the end of a support day.
+
+The published-quarter DM's Swap button and the preview's Publish button are the App
+Home's and the plan's own (bot/listeners/actions.py); only the reflection is new here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import services_of
+from bot.usecases.capture import record_reflection
+from bot.usecases.errors import UseCaseError
+from bot.views.reminders import (
+    REFLECT,
+    REFLECTION,
+    read_reflect_value,
+    read_reflection,
+    reflection_modal,
+    reflection_saved,
+)
+
+
+def register(app: App) -> None:
+    app.action(REFLECT)(open_reflection)
+    app.view(REFLECTION)(save_reflection)
+
+
+def open_reflection(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """The end-of-day button: the modal asking what hurt and what works well."""
+    ack()
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    rotation, day = read_reflect_value(value)
+    today = services_of(context).clock().date()
+    client.views_open(
+        trigger_id=body["trigger_id"], view=reflection_modal(rotation, day, today=today)
+    )
+
+
+def save_reflection(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Stored as a ticket and a highlight before the ack; the modal then says thanks."""
+    services = services_of(context)
+    form, errors = read_reflection(body["view"])
+    if form is None:
+        ack(response_action="errors", errors=errors)
+        return
+    team = str((body.get("team") or {}).get("id") or body["user"].get("team_id", ""))
+    with services.session() as session:
+        try:
+            ticket, highlight = record_reflection(
+                session,
+                team_id=team,
+                rotation=form.rotation,
+                actor=body["user"]["id"],
+                now=services.clock(),
+                day=form.day,
+                hurt=form.hurt,
+                works=form.works,
+                area=form.area,
+            )
+        except UseCaseError as exc:
+            ack(response_action="errors", errors={"hurt": exc.message})
+            return
+    ack(response_action="update", view=reflection_saved(ticket, highlight))

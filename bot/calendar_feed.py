@@ -94,11 +94,10 @@ def load_feed(
 ) -> Served | None:
     """The feed of `token` as it is now, or None for a link that names no feed.
 
-    A poll of an unchanged feed is one statement on a plain connection; a Session is
-    only opened to render a changed feed or to record its new ETag.
+    A poll of an unchanged feed is one statement; a Session is only opened to render a
+    changed feed or to record its new ETag.
     """
-    with engine.connect() as connection:
-        feed = open_feed(connection, token=token, secret=secret, now=now)
+    feed = open_feed(engine, token=token, secret=secret, now=now)
     if feed is None:
         return None
     rendered = cache.get(feed.owner, feed.version)

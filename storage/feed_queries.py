@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Select,
     String,
     and_,
@@ -26,7 +25,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -143,18 +144,51 @@ def _open_link_statement() -> Select[Any]:
     )
 
 
-# The statement every poll runs, built once: building an ORM statement costs more than
-# the database takes to answer it.
+# The statement every poll runs, built once and compiled once per database.
 _OPEN_LINK = _open_link_statement()
+_COMPILED: dict[str, SQLCompiler] = {}
 
 
 def open_link(
-    connection: Connection, *, token_hash: str, first: date
+    engine: Engine, *, token_hash: str, first: date
 ) -> tuple[TokenRow, tuple[tuple[Any, ...], ...]] | None:
     """The token row with this hash (revoked or not) and its feed's data version (one
     row per rotation shown, its id first), in one round trip; None for no such token.
+
+    Every poll of every subscribed calendar runs this, so it runs on a pooled DBAPI
+    connection directly: one statement needs no transaction, and SQLAlchemy's
+    Connection would add BEGIN and ROLLBACK round trips that cost more than the query
+    (180 us against 60 us on SQLite). On PostgreSQL the pool's reset on return ends
+    the implicit transaction.
     """
-    rows = connection.execute(_OPEN_LINK, {"token_hash": token_hash, "first": first}).all()
+    dialect = engine.dialect
+    compiled = _COMPILED.get(dialect.name)
+    if compiled is None:
+        compiled = _OPEN_LINK.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        _COMPILED[dialect.name] = compiled
+    # SQLite keeps dates as ISO text (SQLAlchemy's format); psycopg adapts a date.
+    values = {
+        "token_hash": token_hash,
+        "first": first.isoformat() if dialect.name == "sqlite" else first,
+    }
+    params = compiled.construct_params(values)
+    assert params is not None
+    args: Any = (
+        tuple(params[name] for name in compiled.positiontup or ())
+        if compiled.positional
+        else params
+    )
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(compiled.string, args)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
     if not rows:
         return None
     head = rows[0]
@@ -168,10 +202,21 @@ def open_link(
         revision=head[6],
         revoked=head[7] is not None,
         etag=head[8],
-        modified_at=head[9],
+        modified_at=_instant(head[9]),
     )
     version = tuple(tuple(row[10:]) for row in rows if row[10] is not None)
     return token, version
+
+
+def _instant(value: object) -> datetime | None:
+    """A timestamp as the DBAPI returns it, as storage.types.UTCDateTime would read it:
+    SQLite gives UTC as text, PostgreSQL an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

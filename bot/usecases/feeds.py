@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.feed_tokens import FeedKind, feed_token, feed_urls, is_token, same_token, token_hash
@@ -351,17 +351,16 @@ def window_start(now: datetime) -> date:
     return now.astimezone(UTC).date() - timedelta(days=PAST_DAYS)
 
 
-def open_feed(db: Session | Connection, *, token: str, secret: str, now: datetime) -> Feed | None:
+def open_feed(engine: Engine, *, token: str, secret: str, now: datetime) -> Feed | None:
     """The feed a link token names, or None: not a token, unknown, revoked, or made
     with another secret key. Callers answer every None alike, so nothing is hinted.
 
-    One statement, the same for every poll: a Connection saves a Session's setup.
+    One statement, the same for every poll (storage.feed_queries.open_link).
     """
     if not is_token(token):
         return None
     first = window_start(now)
-    connection = db.connection() if isinstance(db, Session) else db
-    found = feed_queries.open_link(connection, token_hash=token_hash(token), first=first)
+    found = feed_queries.open_link(engine, token_hash=token_hash(token), first=first)
     if found is None:
         return None
     row, version = found

@@ -34,7 +34,7 @@ def deliver(
     trigger_id: str | None = None,
 ) -> None:
     """Reply, open the modal, post the messages, refresh the Homes, in that order."""
-    if outcome.reply is not None and respond is not None:
+    if outcome.reply is not None and respond is not None and respond.response_url:
         respond(**outcome.reply)
     if outcome.modal is not None and trigger_id:
         client.views_open(trigger_id=trigger_id, view=outcome.modal)

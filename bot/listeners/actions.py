@@ -1,7 +1,8 @@
 """Buttons: swap and cover answers, Publish, cancelling time off, the App Home's buttons.
 
-Each listener acknowledges first (Bolt answers Slack as soon as `ack()` is called and
-the rest runs on in the listener thread), then calls one use case and renders. Slack
+Each button is acknowledged at once; its work runs in a lazy listener (wrapped in
+`reported`, so a failure is logged and told to the person), which calls one use case
+and renders. Slack
 sends an action even for a link button (one with a `url`); those use action ids
 starting `link:` (`bot.views.blocks.button(..., url=...)`) and are acknowledged here.
 """
@@ -19,32 +20,49 @@ from slack_sdk import WebClient
 import bot.usecases as uc
 from bot.dispatch import Outcome
 from bot.feed_tokens import FeedKind
-from bot.followups import deliver, publish_home
+from bot.followups import deliver, post, publish_home
 from bot.handlers.feeds import links_of
+from bot.listeners.errors import reported
 from bot.services import services_of
 from bot.usecases.feeds import reset_feed_link
 from bot.views import admin, days, home, mine, modals, swaps
 from bot.views.errors import refusal
+from bot.views.limits import Message
 
 LINK_ACTION = re.compile(r"^link:")
 
 
 def register(app: App) -> None:
     app.action(LINK_ACTION)(acknowledge_link)
-    app.action(swaps.ACCEPT)(accept)
-    app.action(swaps.DECLINE)(decline)
-    app.action(swaps.WITHDRAW)(withdraw)
-    app.action(admin.PUBLISH)(publish)
-    app.action(days.CANCEL_AWAY)(cancel_away)
-    app.action(home.OPEN_AWAY)(open_away)
-    app.action(home.OPEN_SWAP)(open_swap)
-    app.action(home.REFRESH)(refresh)
-    app.action(mine.RESET_FEED)(reset_feed)
+    for action_id, work in (
+        (swaps.ACCEPT, accept),
+        (swaps.DECLINE, decline),
+        (swaps.WITHDRAW, withdraw),
+        (admin.PUBLISH, publish),
+        (days.CANCEL_AWAY, cancel_away),
+        (home.OPEN_AWAY, open_away),
+        (home.OPEN_SWAP, open_swap),
+        (home.REFRESH, refresh),
+        (mine.RESET_FEED, reset_feed),
+    ):
+        app.action(action_id)(ack=acknowledge, lazy=[reported(work)])
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
 
 
 def acknowledge_link(ack: Ack) -> None:
     """A link button opens its URL in the browser; nothing to do but acknowledge."""
     ack()
+
+
+def _tell(body: dict[str, Any], client: WebClient, respond: Respond, message: Message) -> None:
+    """Answer the person who clicked: on the message clicked, else (App Home) in a DM."""
+    if respond.response_url:
+        respond(**message)
+    else:
+        post(client, body["user"]["id"], message)
 
 
 def _who(body: dict[str, Any]) -> tuple[str, str, str]:
@@ -69,7 +87,7 @@ def _answer(
                 session, team_id=team, actor=user, now=services.clock(), request_id=int(value)
             )
         except uc.UseCaseError as exc:
-            respond(**swaps.not_done(exc.message))
+            _tell(body, client, respond, swaps.not_done(exc.message))
             return
     today = services.clock().date()
     outcome = swaps.decided(info, today)
@@ -87,33 +105,27 @@ def _answer(
     )
 
 
-def accept(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+def accept(body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     """Accept (or take, for an open cover): re-validated and applied at once."""
-    ack()
     _answer(body, context, client, respond, uc.accept_request)
 
 
 def decline(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    ack()
     _answer(body, context, client, respond, uc.decline_request)
 
 
 def withdraw(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    ack()
     _answer(body, context, client, respond, uc.cancel_request)
 
 
 def publish(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Publish exactly the preview the admin saw, unless someone published meanwhile."""
-    ack()
     services = services_of(context)
     team, user, value = _who(body)
     with services.session() as session:
@@ -126,7 +138,7 @@ def publish(
                 **admin.read_publish_value(value),
             )
         except uc.UseCaseError as exc:
-            respond(**swaps.not_done(exc.message))
+            _tell(body, client, respond, swaps.not_done(exc.message))
             return
     changed = sorted({e.member for e in (*result.added, *result.removed)})
     reply = admin.published(result, services.clock().date())
@@ -140,10 +152,9 @@ def publish(
 
 
 def cancel_away(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """The Cancel button of `away list`: that time off goes, in every rotation."""
-    ack()
     services = services_of(context)
     team, user, value = _who(body)
     with services.session() as session:
@@ -156,7 +167,7 @@ def cancel_away(
                 day=date.fromisoformat(value),
             )
         except uc.UseCaseError as exc:
-            respond(**refusal(exc.message))
+            _tell(body, client, respond, refusal(exc.message))
             return
     reply = days.away_cancelled(results, services.clock().date())
     refresh_too = (e.member for r in results for e in r.replacements)
@@ -169,16 +180,18 @@ def cancel_away(
     )
 
 
-def open_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def open_away(
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     """App Home: the time-off modal."""
-    ack()
     today = services_of(context).clock().date()
     client.views_open(trigger_id=body["trigger_id"], view=modals.away_modal(today))
 
 
-def open_swap(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def open_swap(
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     """App Home: the swap-or-cover modal, listing the person's next days."""
-    ack()
     services = services_of(context)
     team, user, _ = _who(body)
     with services.session() as session:
@@ -186,22 +199,22 @@ def open_swap(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
     client.views_open(trigger_id=body["trigger_id"], view=modals.swap_modal(overview))
 
 
-def refresh(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def refresh(
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     """App Home: publish it again."""
-    ack()
     team, user, _ = _who(body)
     publish_home(client, services_of(context), team, user)
 
 
 def reset_feed(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """A new calendar link for the person; the old one stops working."""
-    ack()
     services = services_of(context)
     team, user, _ = _who(body)
     if services.secret_key is None:
-        respond(**refusal("This server signs no calendar links."))
+        _tell(body, client, respond, refusal("This server signs no calendar links."))
         return
     with services.session() as session:
         try:
@@ -215,7 +228,7 @@ def reset_feed(
                 kind=FeedKind.PERSON,
             )
         except uc.UseCaseError as exc:
-            respond(**refusal(exc.message))
+            _tell(body, client, respond, refusal(exc.message))
             return
         feeds = links_of(session, services, team_id=team, user=user)
     reply = {**mine.calendar_message(feeds), "replace_original": True}

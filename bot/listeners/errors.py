@@ -11,7 +11,8 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
@@ -64,6 +65,16 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
             handle_error(error, kwargs.get("body") or {}, None, kwargs.get("respond"))
 
     return run
+
+
+@contextmanager
+def reporting(body: dict[str, Any], respond: Respond | None = None) -> Iterator[None]:
+    """Hands failures inside to `handle_error`: for a listener's work after `ack()`,
+    where Bolt would otherwise turn the acknowledgement not yet sent into a 404."""
+    try:
+        yield
+    except Exception as error:  # handed to the error handler, which logs and replies
+        handle_error(error, body, None, respond)
 
 
 def _describe(body: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ import bot.usecases as uc
 from bot.dispatch import Outcome
 from bot.followups import deliver
 from bot.handlers.days import handed_over
+from bot.listeners.errors import reporting
 from bot.services import services_of
 from bot.views import config, days, modals, swaps
 
@@ -87,10 +88,12 @@ def book_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
             ack(response_action="errors", errors={"first": exc.message})
             return
     ack()
-    others = tuple(p for r in results for p in handed_over(r.rotation, r.replacements, user))
-    reply = days.away_booked(results, services.clock().date(), form.note)
-    outcome = Outcome(posts=((user, reply), *others), refresh=(user, *(u for u, _ in others)))
-    deliver(outcome, client=client, services=services, team_id=team)
+    with reporting(body):
+        others = tuple(p for r in results for p in handed_over(r.rotation, r.replacements, user))
+        reply = days.away_booked(results, services.clock().date(), form.note)
+        refresh = (user, *(u for u, _ in others))
+        outcome = Outcome(posts=((user, reply), *others), refresh=refresh)
+        deliver(outcome, client=client, services=services, team_id=team)
 
 
 def ask_for_swap(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -116,8 +119,9 @@ def ask_for_swap(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
             ack(response_action="errors", errors={"my_day": exc.message})
             return
     ack()
-    where = info.counterpart or ref.channel or user
-    today = now.date()
-    posted_in = None if info.counterpart else where
-    posts = ((user, swaps.asked(info, today, posted_in=posted_in)), (where, swaps.ask(info, today)))
-    deliver(Outcome(posts=posts), client=client, services=services, team_id=team)
+    with reporting(body):
+        where = info.counterpart or ref.channel or user
+        today, posted_in = now.date(), None if info.counterpart else where
+        asked = swaps.asked(info, today, posted_in=posted_in)
+        posts = ((user, asked), (where, swaps.ask(info, today)))
+        deliver(Outcome(posts=posts), client=client, services=services, team_id=team)

@@ -43,6 +43,8 @@ HELP = """Console commands:
   :as <person>               act as someone else (a user id, or a first name)
   :click <n or label>        press button [n], or the latest one labelled so
   :home                      show your App Home
+  :remind [ISO time | next]  your reminders (and channel posts) the worker sends by then
+                             (default now; `next`: your next one; no offset: UTC)
   :help                      this list
   :quit                      leave (so does end of input)
 People are written @name (e.g. @ben) or @U0BEN; the console turns them into mentions."""
@@ -110,6 +112,9 @@ class Console:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
+        self.clock = clock
+        self.secret_key = secret_key
+        self.base_url = base_url
         self.team_id = team_id
         self.channel = channel
         self.out = out
@@ -225,11 +230,45 @@ class Console:
             self.print(f"You are now {self.name(user)} ({user}).")
         elif word == "click":
             self._click(rest)
+        elif word == "remind":
+            self._remind(rest)
         elif word == "home":
             self._event({"type": "app_home_opened", "user": self.user, "tab": "home"})
             self._print_sent(self.slack.take(), home_lines=None)
         else:
             self.print(f"Unknown console command `:{word}`.\n{HELP}")
+
+    def _remind(self, rest: str) -> None:
+        """What `queueday worker` would send by a time, sent through the stand-in Slack."""
+        from bot.cli_reminders import parse_instant
+        from bot.cli_storage import BadInput
+        from bot.reminder_worker import local_pass, next_reminder
+
+        now = self.clock()
+        if rest.strip().lower() == "next":
+            when = next_reminder(self.engine, user=self.user, after=now)
+            if when is None:
+                self.print(f"{self.name(self.user)} has no reminders queued.")
+                return
+        else:
+            try:
+                when = parse_instant(rest) if rest.strip() else now
+            except BadInput as exc:
+                self.print(exc.message)
+                return
+        self.print(f"(reminders due by {when.isoformat(timespec='minutes')})")
+        report = local_pass(
+            self.engine,
+            api_url=self.slack.api_url,
+            token=TOKEN,
+            team_id=self.team_id,
+            as_of=when,
+            secret_key=self.secret_key,
+            base_url=self.base_url,
+            user=self.user,
+        )
+        self._print_sent(self.slack.take())
+        self.print(f"({report.line()}; others' reminders wait until you `:as` them)")
 
     # -- talking to the app
 

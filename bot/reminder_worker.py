@@ -159,6 +159,7 @@ class Sender:
         feeds: FeedLookup | None = None,
         swap_action: str = "",
         pacer: Pacer | None = None,
+        only_user: str | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -169,6 +170,7 @@ class Sender:
         self.feeds = feeds
         self.swap_action = swap_action
         self.pacer = pacer or Pacer(config.channel_interval)
+        self.only_user = only_user  # the demo console: one person's DMs (and channel posts)
         self._dms: dict[str, str] = {}
         self._tz_tried: set[str] = set()
         self.own_seconds = 0.0  # time spent outside Slack calls and pacing
@@ -198,6 +200,7 @@ class Sender:
                     worker=self.worker,
                     lease=self.config.lease,
                     limit=self.config.batch,
+                    user=self.only_user,
                 )
                 if not claimed:
                     break
@@ -253,18 +256,24 @@ class Sender:
             report.later += 1
             self.own_seconds += time.perf_counter() - started
             return
-        channel: str | None = prepared.channel
+        # A DM is posted to the person's user id (Slack puts it in their DM with the app);
+        # its conversation is only looked up to search it after a crash.
+        channel: str | None = prepared.channel or prepared.user
+        assert channel is not None
         try:
             t = time.perf_counter()
-            if channel is None:
-                assert prepared.user is not None
-                channel = self._dm(prepared.user)
             if row.attempts > 1:
-                ts = self._find_posted(channel, prepared)
+                conversation = prepared.channel or self._dm(channel)
+                ts = self._find_posted(conversation, prepared)
                 if ts is not None:
                     outside += time.perf_counter() - t
                     delivery.mark_sent(
-                        session, row_id=row.id, worker=self.worker, now=now, channel=channel, ts=ts
+                        session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        channel=conversation,
+                        ts=ts,
                     )
                     report.recovered += 1
                     log.info("reminder #%d was already posted (%s); not sent again", row.id, ts)
@@ -459,6 +468,45 @@ def feed_lookup(secret: str | None, base_url: str) -> FeedLookup | None:
         return [FeedLinkView(f.title, f.url, f.webcal) for f in links.all()]
 
     return lookup
+
+
+def local_pass(
+    engine: Engine,
+    *,
+    api_url: str,
+    token: str,
+    team_id: str,
+    as_of: datetime,
+    secret_key: str | None = None,
+    base_url: str = "http://localhost:3000",
+    user: str | None = None,
+) -> RunReport:
+    """One pass against a stand-in Slack at `api_url` (the demo console): what the worker
+    would send by `as_of` (to `user` and the channels only, if given), posted there at
+    once (no pacing) and recorded as sent."""
+    from bot.app import make_client
+    from bot.views.home import OPEN_SWAP
+
+    sender = Sender(
+        engine,
+        make_client(api_url, token),
+        team_id=team_id,
+        config=WorkerConfig(channel_interval=0),
+        wall=lambda: as_of,
+        feeds=feed_lookup(secret_key, base_url),
+        swap_action=OPEN_SWAP,
+        pacer=Pacer(0),
+        only_user=user,
+    )
+    return sender.run_once(as_of)
+
+
+def next_reminder(engine: Engine, *, user: str, after: datetime) -> datetime | None:
+    """When `user`'s next reminder is due after `after` (for `:remind next`)."""
+    from storage.reminder_queries import next_due
+
+    with Session(engine) as session:
+        return next_due(session, user_id=user, after=after)
 
 
 def sent_messages(calls: Iterable[dict[str, Any]]) -> list[int]:

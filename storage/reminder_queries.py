@@ -57,11 +57,13 @@ def claim_due(
     worker: str,
     lease_until: datetime,
     limit: int,
+    user_id: str | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` pending rows due by `due_by` whose lease (if any) ended by `wall`.
 
     `due_by` is the instant reminders are sent for (`remind --now` may name another);
-    `wall` is the real current time, against which leases expire.
+    `wall` is the real current time, against which leases expire. With `user_id`, only
+    that person's DMs and the channel posts (the demo console shows one person's).
     """
     table = ReminderOutbox.__table__  # type: ignore[attr-defined]
     due = (
@@ -70,6 +72,9 @@ def claim_due(
             table.c.state == OutboxState.PENDING.value,
             table.c.due_at <= due_by,
             or_(table.c.claimed_until.is_(None), table.c.claimed_until < wall),
+            or_(table.c.user_id == user_id, table.c.user_id.is_(None))
+            if user_id is not None
+            else table.c.id.is_not(None),
         )
         .order_by(table.c.due_at, table.c.id)
         .limit(limit)
@@ -390,3 +395,18 @@ def reflections_between(
         return first.created_at
 
     return sorted(by_key.values(), key=when)
+
+
+def next_due(session: Session, *, user_id: str, after: datetime) -> datetime | None:
+    """When the person's next pending reminder is due, after `after`."""
+    query = (
+        select(ReminderOutbox.due_at)
+        .where(
+            ReminderOutbox.user_id == user_id,
+            ReminderOutbox.state == OutboxState.PENDING,
+            ReminderOutbox.due_at > after,
+        )
+        .order_by(col(ReminderOutbox.due_at))
+        .limit(1)
+    )
+    return session.exec(query).first()

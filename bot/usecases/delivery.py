@@ -156,8 +156,10 @@ def claim(
     worker: str,
     lease: timedelta,
     limit: int,
+    user: str | None = None,
 ) -> list[Claimed]:
-    """Take up to `limit` due rows for `worker` until `wall + lease` (one transaction)."""
+    """Take up to `limit` due rows for `worker` until `wall + lease` (one transaction);
+    only `user`'s DMs and the channel posts when `user` is given."""
     write_transaction(session)
     try:
         rows = reminder_queries.claim_due(
@@ -167,6 +169,7 @@ def claim(
             worker=worker,
             lease_until=wall + lease,
             limit=limit,
+            user_id=user,
         )
         session.commit()
     except BaseException:
@@ -393,7 +396,6 @@ class Preparer:
                     severity=t.severity,
                 )
                 for t in reminder_queries.open_tickets(self.session, rotation_id=rotation_id)
-                if t.source != "reflection"  # a day's "what hurt" goes to the weekly digest
             ]
             highlights = [
                 core.Highlight(str(h.id), h.text, h.created_at, url=h.url, area=h.product_area)

@@ -160,7 +160,35 @@ def seed_demo(session: Session, *, now: datetime) -> DemoReport:
             session, team_id=TEAM, rotation=ROTATION, actor="U0EVA", now=now, text=text,
             product_area=area,
         )  # fmt: skip
+    _reflections(session, now=now, history=history)
     return DemoReport(True, len(PEOPLE), len(history), tuple(published))
+
+
+REFLECTIONS = (
+    (
+        "Three customers asked how to export more than 500 rows; the timeout message "
+        "tells them nothing.",
+        "Globex's admin fixed their own SSO setup from the help page, no ticket needed.",
+        "billing",
+    ),
+    (
+        "The VAT question took an hour because nobody knew who owns invoices.",
+        "Support macros for password resets saved me a dozen replies.",
+        "auth",
+    ),
+)
+
+
+def _reflections(session: Session, *, now: datetime, history: list[HistoryRow]) -> None:
+    """What the last two people on the queue said at the end of their day (the end-of-day
+    DM's answers), for this Friday's digest in the channel."""
+    from bot.usecases.capture import record_reflection
+
+    for row, (hurt, works, area) in zip(reversed(history[-2:]), REFLECTIONS, strict=False):
+        record_reflection(
+            session, team_id=TEAM, rotation=ROTATION, actor=row.who, now=now, day=row.day,
+            hurt=hurt, works=works, area=area,
+        )  # fmt: skip
 
 
 def _history(session: Session, *, start: date, end: date) -> list[HistoryRow]:

@@ -318,10 +318,13 @@ class FakeSlack:
         metadata = params.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
+        channel = str(params.get("channel"))
+        if channel.startswith(("U", "W")):  # a user id: the app's DM with them
+            channel = "D" + channel
         with self._changed:
             message = {
                 "type": "message",
-                "channel": params.get("channel"),
+                "channel": channel,
                 "user": self.bot_user_id,
                 "bot_id": "B0BOT",
                 "text": params.get("text"),

@@ -22,6 +22,8 @@ from tests.bot.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret"
+HOOK_SECRET = "test-hook-secret"
+GITHUB_SECRET = "test-github-secret"
 # Settings the server must not inherit from the developer's shell.
 _OURS = ("SLACK_", "QUEUEDAY_", "DATABASE_URL", "PORT")
 
@@ -47,6 +49,8 @@ def serve_env(fake: FakeSlack, workdir: Path, **overrides: str | None) -> dict[s
             "DATABASE_URL": f"sqlite:///{workdir / 'queueday.db'}",
             "QUEUEDAY_SECRET_KEY": "test-secret-key",
             "QUEUEDAY_BASE_URL": "http://queueday.test",
+            "QUEUEDAY_HOOK_SECRET": HOOK_SECRET,
+            "GITHUB_WEBHOOK_SECRET": GITHUB_SECRET,
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
         }

@@ -3,9 +3,11 @@
 Both servers run as their own process on loopback with the same stack (Starlette on
 uvicorn, Bolt dispatched in a thread pool, 32 listener threads) against a local fake
 Slack Web API. 20 client threads, each on one keep-alive connection, send 2,000 signed
-slash commands to each: `/queueday help` to ours (answered in the ack), a constant ack
-to the bare app. Prints p50/p99 ack latency and requests per second for each, medians
-of `--rounds` rounds. Usage: python bench/slack_bench.py [--requests N] [--rounds N]
+slash commands to each: `/queueday who` to ours, in the channel of a seeded rotation of
+1,000 people with this and the next quarter published (answered in the ack from the
+database), a constant ack to the bare app. Prints p50/p99 ack latency and requests per
+second for each, medians of `--rounds` rounds.
+Usage: python bench/slack_bench.py [--requests N] [--rounds N] [--members N]
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from tests.bot.slack_requests import signature  # noqa: E402
 
 CLIENTS = 20
 REQUESTS = 2000
+MEMBERS = 1000
+SLOTS_PER_DAY = 10
+TEAM_ID = "T0TEST"  # the fake Slack's team
+COMMAND_TEXT = "who"
 TARGET_P99_MS = 300.0
 TARGET_RATIO = 1.5
 
@@ -49,13 +55,13 @@ class Result:
     errors: int
 
 
-def signed_command(text: str, team_id: str) -> tuple[bytes, dict[str, str]]:
+def signed_command(text: str, team_id: str, user: str = "U0ADA") -> tuple[bytes, dict[str, str]]:
     body = urlencode(
         {
             "command": "/queueday",
             "text": text,
             "team_id": team_id,
-            "user_id": "U0ADA",
+            "user_id": user,
             "channel_id": "C0BENCH",
             "response_url": "http://127.0.0.1:9/response",
             "trigger_id": "t",
@@ -70,20 +76,28 @@ def signed_command(text: str, team_id: str) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
-def load(port: int, text: str, team_id: str, total: int, expect: bytes) -> Result:
-    """`total` signed commands from CLIENTS threads; each latency is request to response."""
-    body, headers = signed_command(text, team_id)  # signed once: a run takes seconds
+def load(
+    port: int, text: str, team_id: str, total: int, expect: bytes, *, distinct: bool = False
+) -> Result:
+    """`total` signed commands from CLIENTS threads; each latency is request to response.
+
+    `distinct`: every command from another person, so that none is answered from the
+    recent-answers cache and each one reads the database.
+    """
+    users = [f"U{n:07d}" for n in range(1, total + 1)] if distinct else ["U0ADA"]
+    signed = [signed_command(text, team_id, user) for user in users]  # before the clock
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     per_client = total // CLIENTS
 
-    def client() -> None:
+    def client(index: int) -> None:
         nonlocal errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine: list[float] = []
         bad = 0
-        for _ in range(per_client):
+        for n in range(per_client):
+            body, headers = signed[(index * per_client + n) % len(signed)]
             start = time.perf_counter()
             conn.request("POST", "/slack/events", body=body, headers=headers)
             response = conn.getresponse()
@@ -96,7 +110,7 @@ def load(port: int, text: str, team_id: str, total: int, expect: bytes) -> Resul
             latencies.extend(mine)
             errors += bad
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -110,6 +124,45 @@ def load(port: int, text: str, team_id: str, total: int, expect: bytes) -> Resul
         per_second=len(latencies) / wall,
         errors=errors,
     )
+
+
+def seed(workdir: Path, members: int) -> None:
+    """A rotation of `members` people in channel C0BENCH (U0ADA its admin), this and the
+    next quarter published, in the server's SQLite database."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    import bot.usecases as uc
+    from scheduling.quarters import quarter_of
+    from storage.db import make_engine
+
+    now = datetime.now(UTC)
+    engine = make_engine(f"sqlite:///{workdir / 'queueday.db'}")
+    with Session(engine, expire_on_commit=False) as session:
+        uc.create_rotation(
+            session, team_id=TEAM_ID, actor="U0ADA", actor_name="Ada", now=now, name="bench",
+            channel="C0BENCH", timezone="Europe/Berlin", country="DE",
+            slots_per_day=SLOTS_PER_DAY,
+        )  # fmt: skip
+        uc.add_members(
+            session,
+            team_id=TEAM_ID,
+            rotation="bench",
+            actor="U0ADA",
+            now=now,
+            people=[
+                uc.NewMember(f"U{n:07d}", f"Person {n}", joined=now.date() - timedelta(days=400))
+                for n in range(1, members)
+            ],
+        )
+        for offset in (0, 1):
+            start, end = quarter_of(now.date(), 1, offset)
+            uc.publish_plan(
+                session, team_id=TEAM_ID, rotation="bench", actor="U0ADA", now=now,
+                start=start, end=end, expected_version=None,
+            )  # fmt: skip
+    engine.dispose()
 
 
 def median(results: list[Result]) -> Result:
@@ -171,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=REQUESTS)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--members", type=int, default=MEMBERS)
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -178,36 +232,50 @@ def main() -> None:
         return
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as tmp:
         ours: RunningServer = start_server(fake, Path(tmp) / "ours")
+        seed(Path(tmp) / "ours", args.members)
         (Path(tmp) / "bare").mkdir()
         bare, bare_port = start_bare(fake, Path(tmp) / "bare")
         try:
             ours_port = int(ours.url.rsplit(":", 1)[1])
             warm = args.requests // 10
-            load(ours_port, "help", fake.team_id, warm, b"QueueDay commands")
+            load(ours_port, COMMAND_TEXT, fake.team_id, warm, b"queue")
             load(bare_port, "", fake.team_id, warm, b"ok")
             mine: list[Result] = []
+            uncached: list[Result] = []
             theirs: list[Result] = []
             for _ in range(args.rounds):  # alternate, so both see the same machine
-                mine.append(load(ours_port, "help", fake.team_id, args.requests, b"QueueDay"))
+                mine.append(load(ours_port, COMMAND_TEXT, fake.team_id, args.requests, b"queue"))
                 theirs.append(load(bare_port, "", fake.team_id, args.requests, b"ok"))
+                uncached.append(
+                    load(
+                        ours_port,
+                        COMMAND_TEXT,
+                        fake.team_id,
+                        args.requests,
+                        b"queue",
+                        distinct=True,
+                    )  # fmt: skip
+                )
         finally:
             ours.stop()
             bare.terminate()
             bare.wait(10)
-    report(median(mine), median(theirs), args.requests, args.rounds)
+    report(median(mine), median(uncached), median(theirs), args)
 
 
-def report(mine: Result, bare: Result, requests: int, rounds: int) -> None:
+def report(mine: Result, uncached: Result, bare: Result, args: argparse.Namespace) -> None:
+    requests, rounds, members = args.requests, args.rounds, args.members
     print(
         f"slack_bench: {requests} signed slash commands from {CLIENTS} keep-alive clients, "
-        f"median of {rounds} rounds"
+        f"median of {rounds} rounds; ours: `/queueday who` in a {members}-person rotation"
     )
-    print(f"{'server':<34}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}")
+    print(f"{'server':<42}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}")
     for name, r in (
-        ("queueday serve (/queueday help)", mine),
+        ("queueday serve (/queueday who)", mine),
+        ("  each from another person (database)", uncached),
         ("bare Bolt app (constant ack)", bare),
     ):
-        print(f"{name:<34}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.per_second:>9.0f}{r.errors:>8}")
+        print(f"{name:<42}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.per_second:>9.0f}{r.errors:>8}")
     ratio = mine.p99_ms / bare.p99_ms
     ok = mine.p99_ms < TARGET_P99_MS and ratio <= TARGET_RATIO and mine.errors == 0
     print(

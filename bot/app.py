@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot import middleware
+from bot.answer_cache import AnswerCache
 from bot.listeners import actions, commands, errors, events, reminders, shortcuts, views
 from bot.services import Installation, ReactionEmoji, Services, utc_now
 
@@ -174,6 +175,9 @@ def create_app(
         or ThreadPoolExecutor(listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack"),
     )
+    answers = AnswerCache()
+    if engine is not None:
+        answers.watch(engine)
     services = Services(
         installation=installation,
         engine=engine,
@@ -181,6 +185,7 @@ def create_app(
         base_url=base_url,
         secret_key=secret_key,
         reactions=reactions or ReactionEmoji(),
+        answers=answers,
     )
     app.use(middleware.RefuseOtherTeams(installation.team_id))
     app.use(middleware.SkipRepeatedEvents(middleware.RecentIds()))

@@ -11,6 +11,8 @@ from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.answer_cache import AnswerCache
+
 # The key under which middleware puts the Services into every Bolt context.
 SERVICES_KEY = "queueday_services"
 
@@ -47,6 +49,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
     base_url: str = "http://localhost:3000"
     secret_key: str | None = field(default=None, repr=False)  # signs calendar feed links
+    answers: AnswerCache = field(default_factory=AnswerCache)  # recent quick reads
     reactions: ReactionEmoji = field(default_factory=ReactionEmoji)
 
     def session(self) -> Session:

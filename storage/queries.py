@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -96,10 +97,7 @@ def time_off_of(
 
 def closed_days_of(session: Session, *, rotation_id: int) -> list[ClosedDay]:
     """The rotation's extra closed days, in order."""
-    query = (
-        select(ClosedDay).where(ClosedDay.rotation_id == rotation_id).order_by(col(ClosedDay.day))
-    )
-    return list(session.exec(query))
+    return list(session.exec(_CLOSED_DAYS, params={"rotation_id": rotation_id}))
 
 
 def assignments_of(
@@ -188,17 +186,8 @@ def next_days_of_user(
 
 def on_duty(session: Session, *, rotation_id: int, day: date) -> list[tuple[str, str]]:
     """ "Who is on today": (user id, display name) of the rotation's people on `day`."""
-    query = (
-        select(col(Member.user_id), col(Member.display_name))
-        .join(Assignment, col(Assignment.member_id) == Member.id)
-        .where(
-            Assignment.rotation_id == rotation_id,
-            Assignment.day == day,
-            col(Assignment.state).in_(LIVE_STATES),
-        )
-        .order_by(col(Member.user_id))
-    )
-    return [(user, name) for user, name in session.exec(query)]
+    rows = session.exec(_ON_DUTY, params={"rotation_id": rotation_id, "day": day})
+    return [(user, name) for user, name in rows]
 
 
 def swap_request_by_id(
@@ -325,3 +314,44 @@ def open_requests_of_rotation(session: Session, *, rotation_id: int) -> list[Swa
         .order_by(col(SwapRequest.id))
     )
     return list(session.exec(query))
+
+
+# Built once: `/queueday who` runs these on every request, and building a statement
+# costs more than SQLite takes to run it.
+_OF_TEAM = (
+    select(Rotation)
+    .join(Workspace, col(Workspace.id) == Rotation.workspace_id)
+    .where(Workspace.team_id == bindparam("team_id"))
+    .order_by(col(Rotation.name))
+    .limit(1)
+)
+_CLOSED_DAYS = (
+    select(ClosedDay)
+    .where(ClosedDay.rotation_id == bindparam("rotation_id"))
+    .order_by(col(ClosedDay.day))
+)
+_OF_TEAM_BY_NAME = _OF_TEAM.where(Rotation.name == bindparam("key"))
+_OF_TEAM_BY_CHANNEL = _OF_TEAM.where(Rotation.channel == bindparam("key"))
+_ON_DUTY = (
+    select(col(Member.user_id), col(Member.display_name))
+    .join(Assignment, col(Assignment.member_id) == Member.id)
+    .where(
+        Assignment.rotation_id == bindparam("rotation_id"),
+        Assignment.day == bindparam("day"),
+        col(Assignment.state).in_(LIVE_STATES),
+    )
+    .order_by(col(Member.user_id))
+)
+
+
+def rotation_of_team(
+    session: Session, *, team_id: str, name: str | None = None, channel: str | None = None
+) -> Rotation | None:
+    """A rotation of a Slack team by name, or else by channel, in one query."""
+    if name is not None:
+        query, key = _OF_TEAM_BY_NAME, name
+    elif channel is not None:
+        query, key = _OF_TEAM_BY_CHANNEL, channel
+    else:
+        raise ValueError("name or channel")
+    return session.exec(query, params={"team_id": team_id, "key": key}).first()

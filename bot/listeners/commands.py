@@ -2,7 +2,8 @@
 
 `ImmediateReplies`, a global middleware, answers before any listener runs: help,
 unknown subcommands and malformed arguments from the text alone, and the quick reads
-(`who`, `my`, `schedule`, `stats`) from the database. No listener thread is taken and
+(`who`, `my`, `schedule`, `stats`, `calendar`) from the database, or for a few seconds
+from memory (bot/answer_cache.py). No listener thread is taken and
 there is no wait for Bolt's ack polling (every 10 ms), so a burst of them cannot starve
 the pool the other commands need. Those reach the listener, which acknowledges at once
 and runs the handler in a lazy listener, then its follow-ups (DMs, App Homes).
@@ -24,6 +25,7 @@ from bot.dispatch import CommandContext, is_inline, quick_reply, run_handler
 from bot.followups import deliver
 from bot.listeners.errors import reported
 from bot.services import Services, services_of
+from bot.views.limits import Message
 
 _JSON: dict[str, str | Sequence[str]] = {"content-type": "application/json;charset=utf-8"}
 
@@ -46,12 +48,19 @@ class ImmediateReplies(Middleware):
         text = body.get("text", "")
         reply = quick_reply(text, services.clock().date())
         if reply is None and is_inline(split_command(text).name):
-            assert req.context.client is not None
-            outcome = run_handler(context_of(body, services, req.context.client))
-            reply = outcome.reply if outcome is not None else None
+            client = req.context.client
+            assert client is not None
+            key = (body.get("team_id"), body.get("user_id"), body.get("channel_id"), text)
+            reply = services.answers.answer(key, lambda: _read(body, services, client))
         if reply is None:
             return next()
         return BoltResponse(status=200, body=json.dumps(reply), headers=_JSON)
+
+
+def _read(body: dict[str, Any], services: Services, client: WebClient) -> Message | None:
+    """A quick read's reply (it changes nothing, so it has no follow-ups)."""
+    outcome = run_handler(context_of(body, services, client))
+    return outcome.reply if outcome is not None else None
 
 
 def acknowledge(ack: Ack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -54,10 +55,17 @@ def to_plan_member(member: Member, away: Iterable[tuple[date, date]] = ()) -> Pl
 def work_calendar(session: Session, rotation: Rotation) -> WorkCalendar:
     """The rotation's working days: weekdays, public holidays, closed days."""
     assert rotation.id is not None
-    closed = {row.day for row in queries.closed_days_of(session, rotation_id=rotation.id)}
-    return WorkCalendar(
-        workday_numbers(rotation.workdays), rotation.country, rotation.subdivision, closed
-    )
+    closed = frozenset(row.day for row in queries.closed_days_of(session, rotation_id=rotation.id))
+    return _calendar(rotation.workdays, rotation.country, rotation.subdivision, closed)
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar(
+    workdays: str, country: str | None, subdivision: str | None, closed: frozenset[date]
+) -> WorkCalendar:
+    """Calendars are kept per settings: building one's public holidays takes about 1 ms,
+    more than answering `/queueday who` itself."""
+    return WorkCalendar(workday_numbers(workdays), country, subdivision, closed)
 
 
 def planning_input(

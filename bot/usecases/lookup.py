@@ -72,25 +72,25 @@ def find_rotation(
             fit; `options` lists the ones to choose from.
     """
     check_now(now)
+    # The common cases first, one query each: the rotation named, or the channel's.
+    if name is not None or channel:
+        found = queries.rotation_of_team(
+            session, team_id=team_id, name=name.lower() if name else None, channel=channel
+        )
+        if found is not None:
+            ref = _ref(found, now)  # read before the rollback expires the row
+            session.rollback()
+            return ref
     workspace = queries.workspace_by_team(session, team_id=team_id)
     if workspace is None or workspace.id is None:
         raise RotationUnclear("There are no rotations in this workspace yet.", (), ambiguous=False)
     if name is not None:
-        rotation = queries.rotation_by_name(session, workspace_id=workspace.id, name=name.lower())
-        if rotation is None:
-            names = [r.name for r in queries.rotations_of(session, workspace_id=workspace.id)]
-            session.rollback()
-            known = f"; the rotations here are {_listed(names)}" if names else ""
-            raise RotationUnclear(
-                f"There is no rotation called `{name}`{known}.", tuple(names), ambiguous=False
-            )
+        names = [r.name for r in queries.rotations_of(session, workspace_id=workspace.id)]
         session.rollback()
-        return _ref(rotation, now)
-    if channel:
-        rotation = queries.rotation_by_channel(session, workspace_id=workspace.id, channel=channel)
-        if rotation is not None:
-            session.rollback()
-            return _ref(rotation, now)
+        known = f"; the rotations here are {_listed(names)}" if names else ""
+        raise RotationUnclear(
+            f"There is no rotation called `{name}`{known}.", tuple(names), ambiguous=False
+        )
     memberships = (
         queries.memberships_of_user(session, workspace_id=workspace.id, user_id=user)
         if theirs
@@ -111,17 +111,19 @@ def find_rotation(
         ]
         mine = on_queue or mine
     if len(mine) == 1:
+        ref = _ref(mine[0], now)
         session.rollback()
-        return _ref(mine[0], now)
+        return ref
     everyone = queries.rotations_of(session, workspace_id=workspace.id)
+    refs = [_ref(r, now) for r in everyone]
     session.rollback()
     if mine:
         names = [r.name for r in mine]
         raise RotationUnclear(
             f"You are in more than one rotation ({_listed(names)}).", tuple(names), ambiguous=True
         )
-    if any_in_workspace and len(everyone) == 1:
-        return _ref(everyone[0], now)
+    if any_in_workspace and len(refs) == 1:
+        return refs[0]
     names = [r.name for r in everyone]
     if not names:
         raise RotationUnclear("There are no rotations in this workspace yet.", (), ambiguous=False)

@@ -13,6 +13,7 @@ from fractions import Fraction
 from sqlmodel import Session
 
 from bot.usecases.access import check_now, load_rotation, load_workspace, local_today
+from bot.usecases.errors import NotFound
 from bot.usecases.loading import work_calendar
 from bot.usecases.reports import ledger_of
 from scheduling.quarters import quarter_of
@@ -95,11 +96,16 @@ class AwayEntry:
 
 
 def who_is_on(session: Session, *, team_id: str, rotation: str, day: date) -> QueueDay:
-    """Who is on the queue of a rotation on `day` (read only)."""
-    row = load_rotation(session, team_id=team_id, name=rotation)
-    assert row.id is not None
+    """Who is on the queue of a rotation on `day` (read only).
+
+    Two queries when someone is on (the rotation, the day); the calendar is only read
+    to say why nobody is. `/queueday who` answers in the ack, so this stays lean.
+    """
+    row = queries.rotation_of_team(session, team_id=team_id, name=rotation)
+    if row is None or row.id is None:
+        raise NotFound(f"There is no rotation called {rotation!r}.")
     people = tuple(queries.on_duty(session, rotation_id=row.id, day=day))
-    closed = work_calendar(session, row).non_working_reason(day)
+    closed = None if people else work_calendar(session, row).non_working_reason(day)
     session.rollback()
     return QueueDay(day, people, closed)
 

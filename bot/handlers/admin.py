@@ -98,7 +98,7 @@ def remove(ctx: CommandContext) -> Outcome:
 
 
 @handles("admin")
-def admin(ctx: CommandContext) -> Message:
+def admin(ctx: CommandContext) -> Outcome:
     """Make someone an admin of a rotation."""
     with ctx.services.session() as session:
         request, ref = read(ctx, session, People)
@@ -112,7 +112,7 @@ def admin(ctx: CommandContext) -> Message:
             user=person.id,
             role=Role.ADMIN,
         )
-    return made_admin(member, ref.name)
+    return Outcome(made_admin(member, ref.name), refresh=(person.id,))
 
 
 @handles("plan")

@@ -173,6 +173,7 @@ class Sender:
         self.only_user = only_user  # the demo console: one person's DMs (and channel posts)
         self._dms: dict[str, str] = {}
         self._tz_tried: set[str] = set()
+        self._links: dict[tuple[str, str], Sequence[FeedLinkView]] = {}
         self.own_seconds = 0.0  # time spent outside Slack calls and pacing
 
     # -- one pass
@@ -180,6 +181,7 @@ class Sender:
     def run_once(self, as_of: datetime) -> RunReport:
         """Everything due by `as_of` that is still worth sending, once."""
         report = RunReport()
+        self._links = {}
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 periodic = delivery.queue_periodic(session, now=as_of)
@@ -319,7 +321,12 @@ class Sender:
         feeds: Sequence[FeedLinkView] = ()
         content = prepared.content
         if isinstance(content, PublishedContent) and self.feeds and prepared.user:
-            feeds = self.feeds(session, self.team_id, prepared.user, content.rotation.name, as_of)
+            key = (prepared.user, content.rotation.name)
+            if key not in self._links:  # a person's links stay the same within a pass
+                self._links[key] = self.feeds(
+                    session, self.team_id, prepared.user, content.rotation.name, as_of
+                )
+            feeds = self._links[key]
         today = as_of.astimezone(_zone(content.rotation.timezone)).date()
         return reminder_message(content, today=today, feeds=feeds, swap_action=self.swap_action)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -42,6 +43,11 @@ class Claimed:
     claimed_until: datetime
     slack_channel: str | None
     user_id: str | None = None
+    rotation_id: int = 0
+    assignment_id: int | None = None
+    useful_until: datetime | None = None
+    payload: dict[str, Any] | None = None
+    created_at: datetime | None = None
 
     @property
     def target(self) -> str | None:
@@ -91,10 +97,30 @@ def claim_due(
             table.c.claimed_until,
             table.c.slack_channel,
             table.c.user_id,
+            table.c.rotation_id,
+            table.c.assignment_id,
+            table.c.useful_until,
+            table.c.payload,
+            table.c.created_at,
         )
     )
     rows = session.execute(statement).all()
-    claimed = [Claimed(r[0], r[1], r[2], _utc(r[3]), r[4], r[5]) for r in rows]
+    claimed = [
+        Claimed(
+            r[0],
+            r[1],
+            r[2],
+            _utc(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            _utc(r[8]) if r[8] is not None else None,
+            r[9],
+            _utc(r[10]) if r[10] is not None else None,
+        )
+        for r in rows
+    ]
     return sorted(claimed, key=lambda c: c.id)
 
 
@@ -120,6 +146,33 @@ def extend_lease(session: Session, *, ids: Collection[int], worker: str, until: 
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+_OUTBOX = ReminderOutbox.__table__  # type: ignore[attr-defined]
+# The two statements run for every reminder sent, built once (building a statement costs
+# more than running it on SQLite).
+_CLAIMED_ROW = (
+    (_OUTBOX.c.id == bindparam("row_id"))
+    & (_OUTBOX.c.claimed_by == bindparam("worker"))
+    & (_OUTBOX.c.state == OutboxState.PENDING.value)
+)
+_SENT = (
+    update(_OUTBOX)
+    .where(_CLAIMED_ROW)
+    .values(
+        state=OutboxState.SENT.value,
+        claimed_until=None,
+        sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
+        slack_channel=bindparam("channel"),
+        slack_ts=bindparam("ts"),
+        last_error=None,
+    )
+)
+_ENDED = (
+    update(_OUTBOX)
+    .where(_CLAIMED_ROW)
+    .values(state=bindparam("state"), claimed_until=None, last_error=bindparam("error"))
+)
+
+
 def finish(
     session: Session,
     *,
@@ -132,21 +185,17 @@ def finish(
     error: str | None = None,
 ) -> bool:
     """Mark a claimed row sent, cancelled or failed; False if the claim was lost meanwhile."""
-    table = ReminderOutbox.__table__  # type: ignore[attr-defined]
-    values: dict[str, object] = {"state": state.value, "claimed_until": None}
     if state == OutboxState.SENT:
-        values.update(sent_at=now, slack_channel=channel, slack_ts=ts, last_error=None)
+        params = {"row_id": row_id, "worker": worker, "sent_at": now, "channel": channel, "ts": ts}
+        result = session.execute(_SENT, params)
     else:
-        values["last_error"] = (error or "")[:500] or None
-    result = session.execute(
-        update(table)
-        .where(
-            table.c.id == row_id,
-            table.c.claimed_by == worker,
-            table.c.state == OutboxState.PENDING.value,
-        )
-        .values(**values)
-    )
+        params = {
+            "row_id": row_id,
+            "worker": worker,
+            "state": state.value,
+            "error": (error or "")[:500] or None,
+        }
+        result = session.execute(_ENDED, params)
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
@@ -410,3 +459,46 @@ def next_due(session: Session, *, user_id: str, after: datetime) -> datetime | N
         .limit(1)
     )
     return session.exec(query).first()
+
+
+def member_days(session: Session, *, member_id: int, first: date, last: date) -> list[date]:
+    """One member's published days in [first, last], in order."""
+    query = (
+        select(col(Assignment.day))
+        .where(
+            Assignment.member_id == member_id,
+            Assignment.state == AssignmentState.PUBLISHED,
+            Assignment.day >= first,
+            Assignment.day <= last,
+        )
+        .order_by(col(Assignment.day))
+    )
+    return list(session.exec(query))
+
+
+_DAYS_OF_USER = (
+    sa_select(Member.__table__.c.id, Assignment.__table__.c.day)  # type: ignore[attr-defined]
+    .select_from(
+        Member.__table__.outerjoin(  # type: ignore[attr-defined]
+            Assignment.__table__,  # type: ignore[attr-defined]
+            (col(Assignment.member_id) == Member.id)
+            & (col(Assignment.state) == AssignmentState.PUBLISHED.value)
+            & (col(Assignment.day) >= bindparam("first"))
+            & (col(Assignment.day) <= bindparam("last")),
+        )
+    )
+    .where(col(Member.rotation_id) == bindparam("rotation_id"))
+    .where(col(Member.user_id) == bindparam("user_id"))
+    .order_by(col(Assignment.day))
+)
+
+
+def days_of_user(
+    session: Session, *, rotation_id: int, user_id: str, first: date, last: date
+) -> list[date] | None:
+    """A person's published days in [first, last]; None if they are not in the rotation."""
+    params = {"rotation_id": rotation_id, "user_id": user_id, "first": first, "last": last}
+    rows = session.execute(_DAYS_OF_USER, params).all()
+    if not rows:
+        return None
+    return [day for _, day in rows if day is not None]

@@ -303,8 +303,7 @@ class Preparer:
             self.session.commit()  # end the read transaction; keeps the cached rows
 
     def _prepare(self, claimed: Claimed) -> Prepared:
-        row = reminder_queries.outbox_row(self.session, row_id=claimed.id)
-        assert row is not None and row.id is not None
+        row = claimed  # the claim returned the row's columns: no need to read it again
         if row.useful_until is not None and row.useful_until <= self.as_of:
             return Skip(row.id, f"missed until {row.useful_until.isoformat()}", expired=True)
         kind = ReminderKind(row.kind)
@@ -321,7 +320,13 @@ class Preparer:
         if isinstance(content, Skip):
             return content
         return Outgoing(
-            row.id, kind, row.user_id, row.slack_channel, claimed.attempts, content, row.created_at
+            row.id,
+            kind,
+            row.user_id,
+            row.slack_channel,
+            claimed.attempts,
+            content,
+            row.created_at or self.as_of,
         )
 
     def rotation(self, rotation_id: int) -> RotationInfo:
@@ -335,9 +340,9 @@ class Preparer:
         return self._rotations[rotation_id]
 
     def _day(
-        self, row: ReminderOutbox, kind: ReminderKind, rotation: RotationInfo, claimed: Claimed
+        self, row: Claimed, kind: ReminderKind, rotation: RotationInfo, claimed: Claimed
     ) -> Prepared:
-        assert row.id is not None and row.assignment_id is not None
+        assert row.assignment_id is not None
         day = self.session.get(Assignment, row.assignment_id, populate_existing=True)
         assert day is not None
         live = (AssignmentState.PUBLISHED,) + (
@@ -380,7 +385,7 @@ class Preparer:
             row.slack_channel,
             claimed.attempts,
             content,
-            row.created_at,
+            row.created_at or self.as_of,
         )
 
     def notes(self, rotation_id: int) -> tuple[list[core.Ticket], list[core.Highlight]]:
@@ -405,31 +410,22 @@ class Preparer:
         return self._notes[rotation_id]
 
     def _published(
-        self, row: ReminderOutbox, rotation: RotationInfo, payload: dict[str, object]
+        self, row: Claimed, rotation: RotationInfo, payload: dict[str, object]
     ) -> PublishedContent | Skip:
-        assert row.id is not None and row.user_id is not None
+        assert row.user_id is not None
         start = date.fromisoformat(str(payload["start"]))
         end = date.fromisoformat(str(payload["end"]))
-        member = queries.member_by_user(self.session, rotation_id=rotation.id, user_id=row.user_id)
-        if member is None or member.id is None:
-            return Skip(row.id, "no longer in the rotation")
-        days = tuple(
-            a.day
-            for a in queries.assignments_of(
-                self.session,
-                rotation_id=rotation.id,
-                first=start,
-                last=end,
-                states=(AssignmentState.PUBLISHED,),
-            )
-            if a.member_id == member.id
+        found = reminder_queries.days_of_user(
+            self.session, rotation_id=rotation.id, user_id=row.user_id, first=start, last=end
         )
+        if found is None:
+            return Skip(row.id, "no longer in the rotation")
+        days = tuple(found)
         return PublishedContent(rotation, start, end, days, int(str(payload.get("version", 0))))
 
     def _preview(
-        self, row: ReminderOutbox, rotation: RotationInfo, payload: dict[str, object]
+        self, row: Claimed, rotation: RotationInfo, payload: dict[str, object]
     ) -> PreviewContent | Skip:
-        assert row.id is not None
         start = date.fromisoformat(str(payload["start"]))
         end = date.fromisoformat(str(payload["end"]))
         if queries.plan_versions_covering(self.session, rotation_id=rotation.id, day=start):
@@ -450,9 +446,8 @@ class Preparer:
         return PreviewContent(rotation, preview, names)
 
     def _digest(
-        self, row: ReminderOutbox, rotation: RotationInfo, payload: dict[str, object]
+        self, row: Claimed, rotation: RotationInfo, payload: dict[str, object]
     ) -> DigestContent | Skip:
-        assert row.id is not None
         monday = date.fromisoformat(str(payload["week_start"]))
         start, end = week_window(monday, rotation.timezone)
         pairs = reminder_queries.reflections_between(

@@ -100,6 +100,10 @@ def test_calendar_links_and_resetting_mine(
     links = [line for line in text_of(after).split() if "/calendar/" in line]
     assert links and links[0] != before[0]  # the person's own link is new
     assert homes_of(fake, team.people[0])
+    nobody = as_("U0NOLINKS1").command("calendar")
+    assert "no calendar links yet" in text_of(nobody)
+    unknown = me.command("calendar nosuchrotation")
+    assert "There is no rotation called `nosuchrotation`" in text_of(unknown)
 
 
 def test_schedule_this_and_next_quarter(team: Rotation, as_: Callable[..., Person]) -> None:
@@ -108,6 +112,8 @@ def test_schedule_this_and_next_quarter(team: Rotation, as_: Callable[..., Perso
     assert "this quarter" in text_of(this) and f"<@{someone}>" in text_of(this)
     following = as_(someone).command(f"schedule next quarter {team.name}")
     assert "next quarter" in text_of(following)
+    unknown = as_(someone).command("schedule this quarter nosuchrotation")
+    assert "There is no rotation called `nosuchrotation`" in text_of(unknown)
 
 
 def test_schedule_of_an_unpublished_quarter(db: Engine, as_: Callable[..., Person]) -> None:

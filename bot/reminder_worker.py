@@ -29,7 +29,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
@@ -41,6 +41,9 @@ from bot.usecases.errors import Conflict, UseCaseError
 from bot.usecases.reminder_settings import set_timezone
 from bot.views.reminders import FeedLinkView, metadata, outbox_id_of, reminder_message
 from storage.reminder_queries import Claimed
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
 
@@ -410,17 +413,15 @@ def _zone(name: str) -> Any:
     return ZoneInfo(name)
 
 
-def run_worker(sender: Sender, *, interval: float) -> None:
-    """Run passes every `interval` seconds until stopped (SIGINT/SIGTERM).
+def make_scheduler(sender: Sender, *, interval: float) -> BlockingScheduler:
+    """The worker's scheduler: one interval job sending what is due at each run.
 
-    One APScheduler interval job: coalesce (missed runs collapse into one),
-    max_instances=1 (a slow pass is never overlapped by the next) and no misfire grace
-    limit (a pass delayed by a busy machine still runs; DESIGN.md section 5). Each pass
-    sends everything due by its own start, so a restart after downtime catches up on
-    whatever is still useful.
+    coalesce (missed runs collapse into one), max_instances=1 (a slow pass is never
+    overlapped by the next) and no misfire grace limit (a run delayed by a busy machine
+    still happens; with the default of 1 s one was dropped, DESIGN.md section 5). The
+    job store is this process's memory: workers never share jobs, only the outbox, whose
+    claims keep two of them from sending one reminder twice.
     """
-    import signal
-
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -439,6 +440,18 @@ def run_worker(sender: Sender, *, interval: float) -> None:
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
+    return scheduler
+
+
+def run_worker(sender: Sender, *, interval: float) -> None:
+    """Run passes every `interval` seconds until SIGINT or SIGTERM.
+
+    Each pass sends everything due by its own start, so a restart after downtime
+    catches up on whatever is still useful.
+    """
+    import signal
+
+    scheduler = make_scheduler(sender, interval=interval)
 
     def stop(signum: int, _frame: object) -> None:
         log.info("stopping the reminder worker (signal %d)", signum)

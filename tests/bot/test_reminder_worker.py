@@ -396,3 +396,18 @@ def test_the_pacer_keeps_a_second_between_posts_to_one_conversation() -> None:
         pacer.sent(channel)
         clock[0] += 0.25
     assert slept == [pytest.approx(0.5)]
+
+
+def test_the_worker_runs_one_interval_job_that_never_overlaps_or_misfires(
+    engine: Engine, fake: FakeSlack
+) -> None:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from bot.reminder_worker import make_scheduler
+
+    scheduler = make_scheduler(sender(engine, fake), interval=30)
+    [job] = scheduler.get_jobs()
+    assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, None)
+    assert isinstance(job.trigger, IntervalTrigger)
+    assert job.trigger.interval == timedelta(seconds=30)
+    assert job.next_run_time is not None  # the first pass runs at once

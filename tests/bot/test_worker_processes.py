@@ -175,3 +175,44 @@ class _database:
 
 
 assert ROOT.is_dir()
+
+
+def test_queueday_worker_sends_as_due_and_stops_on_sigterm(fake: FakeSlack, tmp_path: Path) -> None:
+    """The long-running worker: its first pass at start, then one every --interval."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        build_team(session, publish=False)
+        rotation = session.exec(select(Rotation)).one()
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(ReminderOutbox),
+            [
+                {"rotation_id": rotation.id, "user_id": "U01", "dedupe_key": f"w:{n}",
+                 "kind": "published", "due_at": now + timedelta(seconds=3 * n),
+                 "state": "pending", "attempts": 0, "useful_until": now + timedelta(days=1),
+                 "payload": {"version": 1, "start": "2027-01-01", "end": "2027-03-31"},
+                 "created_at": now}
+                for n in range(2)
+            ],
+        )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker", "--interval", "1"],
+        cwd=tmp_path,
+        env=serve_env(fake, tmp_path, DATABASE_URL=url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        fake.wait_for("chat.postMessage", 1, timeout=20)  # due now: the first pass
+        assert len(fake.messages()) == 1
+        fake.wait_for("chat.postMessage", 2, timeout=20)  # due 3 s later: a later pass
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=20)
+    assert worker.returncode == 0, out.decode()
+    assert "a pass every 1 s" in out.decode()
+    assert states(engine)[OutboxState.SENT] == 2
+    engine.dispose()

@@ -134,6 +134,7 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 "left": _d(m.left),
                 "weight": m.weight,
                 "role": m.role,
+                "reminder_settings": m.reminder_settings or None,
                 "created_at": m.created_at.isoformat(),
                 "updated_at": m.updated_at.isoformat(),
             }
@@ -466,6 +467,7 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
             joined=r.opt_day("joined"),
             left=r.opt_day("left"),
             role=r.text("role"),
+            reminder_settings=_settings(r.raw("reminder_settings")),
             created_at=r.instant("created_at"),
             updated_at=r.instant("updated_at"),
         )
@@ -660,3 +662,8 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
     counts["workspaces"] = len(workspaces)
     session.flush()
     return counts
+
+
+def _settings(value: Any) -> dict[str, Any] | None:
+    """A member's reminder settings as exported (a JSON object), or None."""
+    return value if isinstance(value, dict) and value else None

@@ -210,3 +210,25 @@ def test_member_settings_are_kept_on_every_rotation_of_the_person(team: Team) ->
     member = team.session.exec(select(Member).where(Member.user_id == "U01")).one()
     assert member.reminder_settings is not None
     assert member.reminder_settings["areas"] == ["billing", "search"]
+
+
+def test_reminder_settings_survive_a_backup(team: Team) -> None:
+    from bot.usecases.backup import export_data, restore_data
+    from storage.models import METADATA
+
+    change_reminder_settings(
+        team.session, team_id=TEAM, actor="U02", now=NOW, mute=ReminderKind.END_OF_DAY
+    )
+    exported = export_data(team.session, now=NOW)
+    [u02] = [m for m in exported["members"] if m["user"] == "U02"]
+    assert u02["reminder_settings"] == {"muted": ["end_of_day"]}
+    bind = team.session.get_bind()
+    team.session.close()
+    METADATA.drop_all(bind)
+    METADATA.create_all(bind)
+    with Session(bind) as fresh:
+        restore_data(fresh, data=exported, now=NOW)
+        again = export_data(fresh, now=NOW)
+    assert [m["reminder_settings"] for m in again["members"]] == [
+        m["reminder_settings"] for m in exported["members"]
+    ]

@@ -32,6 +32,10 @@ from storage.models import (
     TicketState,
 )
 
+# Why a day's reminder was cancelled when its rotation's reminders were switched off;
+# switched on again, the safety net queues it anew.
+REMINDERS_OFF = "reminders are off for this rotation"
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -279,14 +283,24 @@ def pending_of_members(
 def live_assignments_without_rows(
     session: Session, *, first: date, last: date, kinds: Collection[str], limit: int = 5000
 ) -> list[Assignment]:
-    """Published days in [first, last] missing an outbox row of one of `kinds`.
+    """Published days in [first, last] missing an outbox row of one of `kinds`, or
+    with one cancelled while the rotation's reminders were off.
 
     A safety net for days that reached the table without a use case (a restored
-    backup, hand-made demo data): the worker queues their reminders.
+    backup, hand-made demo data) and for reminders switched back on: the worker queues
+    their reminders.
     """
     missing = [
         sa_select(ReminderOutbox.id)  # type: ignore[call-overload]
-        .where(ReminderOutbox.assignment_id == Assignment.id, ReminderOutbox.kind == kind)
+        .where(
+            ReminderOutbox.assignment_id == Assignment.id,
+            ReminderOutbox.kind == kind,
+            or_(
+                ReminderOutbox.state != OutboxState.CANCELLED,
+                col(ReminderOutbox.last_error).is_(None),
+                ReminderOutbox.last_error != REMINDERS_OFF,
+            ),
+        )
         .exists()
         for kind in kinds
     ]

@@ -146,7 +146,7 @@ class Planner:
         """The due instant in the person's own timezone (the rotation's if unknown)."""
         rotation = self.rotation(day.rotation_id)
         if not rotation.reminders_enabled:
-            return Planned(None, None, "reminders are off for this rotation")
+            return Planned(None, None, reminder_queries.REMINDERS_OFF)
         member = self.member(day.member_id)
         times = times_of(member, rotation)
         if not times.wants(kind):

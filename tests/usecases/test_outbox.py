@@ -232,3 +232,37 @@ def test_reminder_settings_survive_a_backup(team: Team) -> None:
     assert [m["reminder_settings"] for m in again["members"]] == [
         m["reminder_settings"] for m in exported["members"]
     ]
+
+
+def test_reminders_switched_off_then_on_come_back(team: Team, engine: Engine) -> None:
+    def configure(enabled: bool) -> None:
+        uc.configure_rotation(
+            team.session,
+            team_id=TEAM,
+            rotation="support",
+            actor=ADMIN,
+            now=NOW,
+            reminders_enabled=enabled,
+        )
+
+    configure(False)
+    later = NOW + timedelta(days=10)
+    wall = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as worker:
+        claimed = delivery.claim(
+            worker, due_by=later, wall=wall, worker="w", lease=timedelta(minutes=1), limit=500
+        )
+        preparer = delivery.Preparer(worker, as_of=later)
+        skipped = [p for p in map(preparer.prepare, claimed) if isinstance(p, delivery.Skip)]
+        for skip in skipped:
+            delivery.mark_skipped(
+                worker, row_id=skip.row_id, worker="w", now=later, reason=skip.reason
+            )
+    assert any("reminders are off" in s.reason for s in skipped)
+    assert not [
+        r for r in pending(team, "U01", "morning_of") if day_of(team, r) < date(2027, 1, 14)
+    ]
+    configure(True)
+    assert delivery.queue_periodic(team.session, now=later).repaired > 0
+    ahead = [r for r in pending(team, "U01", "morning_of") if day_of(team, r) > later.date()]
+    assert ahead

@@ -296,9 +296,9 @@ def live_assignments_without_rows(
             ReminderOutbox.assignment_id == Assignment.id,
             ReminderOutbox.kind == kind,
             or_(
-                ReminderOutbox.state != OutboxState.CANCELLED,
+                col(ReminderOutbox.state) != OutboxState.CANCELLED.value,
                 col(ReminderOutbox.last_error).is_(None),
-                ReminderOutbox.last_error != REMINDERS_OFF,
+                col(ReminderOutbox.last_error) != REMINDERS_OFF,
             ),
         )
         .exists()

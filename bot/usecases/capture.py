@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot.usecases import audit
 from bot.usecases.access import SYSTEM, check_now, find_member, load_rotation, load_workspace
 from bot.usecases.errors import Conflict, InvalidInput, NotFound
-from bot.usecases.notes import LONGEST_TEXT
+from bot.usecases.notes import LONGEST_TEXT, add_note
 from bot.usecases.transaction import unit_of_work
 from storage import queries, reminder_queries
 from storage.models import Highlight, Member, Rotation, Ticket, TicketState
@@ -116,41 +116,18 @@ def _add(
         )
         if existing is not None:
             return _saved(kind, existing, rotation, created=False)
-    author = note.author or actor
-    row: Ticket | Highlight
-    if kind is NoteKind.TICKET:
-        row = Ticket(
-            rotation_id=rotation.id,
-            text=note.text,
-            url=note.url,
-            product_area=note.area,
-            severity=note.severity,
-            external_id=note.external_id,
-            author=author,
-            source=source.value,
-            state=TicketState.OPEN,
-            created_at=now,
-        )
-    else:
-        row = Highlight(
-            rotation_id=rotation.id,
-            text=note.text,
-            url=note.url,
-            product_area=note.area,
-            external_id=note.external_id,
-            author=author,
-            source=source.value,
-            created_at=now,
-        )
-    session.add(row)
-    session.flush()
-    audit.record(
+    row = add_note(
         session,
-        rotation=rotation,
+        rotation,
+        kind,
+        text=note.text,
+        url=note.url,
+        area=note.area,
+        severity=note.severity,
+        external_id=note.external_id,
+        author=note.author or actor,
+        source=source.value,
         actor=actor,
-        action=f"{kind.value}.record",
-        subject=f"{kind.value}:{row.id}",
-        after=audit.snapshot(row),
         now=now,
     )
     return _saved(kind, row, rotation, created=True)

@@ -61,34 +61,18 @@ def record_ticket(
     source: str = "slack",
 ) -> NoteInfo:
     """Record a bug ticket for the people on the queue to look at."""
-    check_now(now)
-    with unit_of_work(session):
-        row = load_rotation(session, team_id=team_id, name=rotation)
-        _check(session, row, actor=actor, text=text, url=url, source=source)
-        assert row.id is not None
-        ticket = Ticket(
-            rotation_id=row.id,
-            text=text.strip(),
-            url=url,
-            product_area=product_area or None,
-            author=actor,
-            source=source,
-            state=TicketState.OPEN,
-            created_at=now,
-        )
-        session.add(ticket)
-        session.flush()
-        audit.record(
-            session,
-            rotation=row,
-            actor=actor,
-            action="ticket.record",
-            subject=f"ticket:{ticket.id}",
-            after=audit.snapshot(ticket),
-            now=now,
-        )
-        result = _ticket_info(ticket)
-    return result
+    return _record(
+        session,
+        "ticket",
+        team_id=team_id,
+        rotation=rotation,
+        actor=actor,
+        now=now,
+        text=text,
+        url=url,
+        product_area=product_area,
+        source=source,
+    )
 
 
 def close_ticket(
@@ -117,7 +101,7 @@ def close_ticket(
             after={"state": TicketState.CLOSED.value},
             now=now,
         )
-        result = _ticket_info(ticket)
+        result = _info(ticket)
     return result
 
 
@@ -134,56 +118,123 @@ def record_highlight(
     source: str = "slack",
 ) -> NoteInfo:
     """Record something customers say works well, to go with the tickets."""
+    return _record(
+        session,
+        "highlight",
+        team_id=team_id,
+        rotation=rotation,
+        actor=actor,
+        now=now,
+        text=text,
+        url=url,
+        product_area=product_area,
+        source=source,
+    )
+
+
+def _record(
+    session: Session,
+    kind: str,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    text: str,
+    url: str | None,
+    product_area: str | None,
+    source: str,
+) -> NoteInfo:
     check_now(now)
     with unit_of_work(session):
         row = load_rotation(session, team_id=team_id, name=rotation)
         _check(session, row, actor=actor, text=text, url=url, source=source)
-        assert row.id is not None
-        highlight = Highlight(
-            rotation_id=row.id,
+        note = add_note(
+            session,
+            row,
+            kind,
             text=text.strip(),
             url=url,
-            product_area=product_area or None,
+            area=product_area or None,
             author=actor,
             source=source,
-            created_at=now,
-        )
-        session.add(highlight)
-        session.flush()
-        audit.record(
-            session,
-            rotation=row,
             actor=actor,
-            action="highlight.record",
-            subject=f"highlight:{highlight.id}",
-            after=audit.snapshot(highlight),
             now=now,
         )
-        assert highlight.id is not None
-        result = NoteInfo(
-            id=highlight.id,
-            kind="highlight",
-            text=highlight.text,
-            url=highlight.url,
-            product_area=highlight.product_area,
-            author=highlight.author,
-            source=highlight.source,
-            state=None,
-            created_at=highlight.created_at,
-        )
+        result = _info(note)
     return result
 
 
-def _ticket_info(ticket: Ticket) -> NoteInfo:
-    assert ticket.id is not None
+def add_note(
+    session: Session,
+    rotation: Rotation,
+    kind: str,
+    *,
+    text: str,
+    url: str | None,
+    area: str | None,
+    author: str,
+    source: str,
+    actor: str,
+    now: datetime,
+    severity: str | None = None,
+    external_id: str | None = None,
+) -> Ticket | Highlight:
+    """Add a checked ticket (`kind` "ticket") or highlight and its audit row; no commit.
+
+    `severity` is for tickets only. Shared by the commands here and the captures in
+    `capture.py`, which check and tidy the text differently.
+    """
+    assert rotation.id is not None
+    note: Ticket | Highlight
+    if kind == "ticket":
+        note = Ticket(
+            rotation_id=rotation.id,
+            text=text,
+            url=url,
+            product_area=area,
+            severity=severity,
+            external_id=external_id,
+            author=author,
+            source=source,
+            state=TicketState.OPEN,
+            created_at=now,
+        )
+    else:
+        note = Highlight(
+            rotation_id=rotation.id,
+            text=text,
+            url=url,
+            product_area=area,
+            external_id=external_id,
+            author=author,
+            source=source,
+            created_at=now,
+        )
+    session.add(note)
+    session.flush()
+    audit.record(
+        session,
+        rotation=rotation,
+        actor=actor,
+        action=f"{kind}.record",
+        subject=f"{kind}:{note.id}",
+        after=audit.snapshot(note),
+        now=now,
+    )
+    return note
+
+
+def _info(note: Ticket | Highlight) -> NoteInfo:
+    assert note.id is not None
     return NoteInfo(
-        id=ticket.id,
-        kind="ticket",
-        text=ticket.text,
-        url=ticket.url,
-        product_area=ticket.product_area,
-        author=ticket.author,
-        source=ticket.source,
-        state=ticket.state,
-        created_at=ticket.created_at,
+        id=note.id,
+        kind="ticket" if isinstance(note, Ticket) else "highlight",
+        text=note.text,
+        url=note.url,
+        product_area=note.product_area,
+        author=note.author,
+        source=note.source,
+        state=note.state if isinstance(note, Ticket) else None,
+        created_at=note.created_at,
     )

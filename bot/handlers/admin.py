@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import bot.usecases as uc
 from bot.command_args import Create, People, Period, Quarter, RotationOnly
 from bot.dispatch import CommandContext, Outcome, handles
 from bot.handlers.common import read, typed
-from bot.handlers.days import handed_over
+from bot.handlers.days import handed_over, with_handovers
 from bot.people import profile_of
 from bot.views.admin import added, created, made_admin, plan_preview, published, removed, welcome
 from bot.views.config import config_modal
@@ -90,11 +92,7 @@ def remove(ctx: CommandContext) -> Outcome:
             user=person.id,
         )
     others = handed_over(ref.name, gone.replacements, person.id)
-    return Outcome(
-        removed(gone, ref.name, ref.today),
-        posts=others,
-        refresh=(person.id, *(user for user, _ in others)),
-    )
+    return with_handovers(removed(gone, ref.name, ref.today), person.id, others)
 
 
 @handles("admin")
@@ -115,13 +113,18 @@ def admin(ctx: CommandContext) -> Outcome:
     return Outcome(made_admin(member, ref.name), refresh=(person.id,))
 
 
+def _quarter(request: Period, ref: uc.RotationRef) -> tuple[date, date]:
+    """The first and last day of the quarter `plan` or `publish` names (this or next)."""
+    offset = 1 if request.quarter == Quarter.NEXT else 0
+    return quarter_of(ref.today, ref.quarter_start_month, offset)
+
+
 @handles("plan")
 def plan(ctx: CommandContext) -> Message:
     """Preview a quarter's plan with its fairness figures and a Publish button."""
     with ctx.services.session() as session:
         request, ref = read(ctx, session, Period)
-        offset = 1 if request.quarter == Quarter.NEXT else 0
-        start, end = quarter_of(ref.today, ref.quarter_start_month, offset)
+        start, end = _quarter(request, ref)
         preview = uc.plan_period(
             session,
             team_id=ctx.team_id,
@@ -139,8 +142,7 @@ def publish(ctx: CommandContext) -> Outcome:
     """Publish a quarter's plan as it stands now (`plan` previews it first)."""
     with ctx.services.session() as session:
         request, ref = read(ctx, session, Period)
-        offset = 1 if request.quarter == Quarter.NEXT else 0
-        start, end = quarter_of(ref.today, ref.quarter_start_month, offset)
+        start, end = _quarter(request, ref)
         result = uc.publish_plan(
             session,
             team_id=ctx.team_id,

@@ -26,6 +26,11 @@ def handed_over(
     )
 
 
+def with_handovers(reply: Message, by: str, posts: tuple[tuple[str, Message], ...]) -> Outcome:
+    """The reply, the handover DMs, and a refreshed App Home for `by` and each recipient."""
+    return Outcome(reply, posts=posts, refresh=(by, *(user for user, _ in posts)))
+
+
 @handles("join")
 def join(ctx: CommandContext) -> Outcome:
     """Join the rotation of this channel, the one named, or the workspace's only one."""
@@ -53,11 +58,7 @@ def leave(ctx: CommandContext) -> Outcome:
             session, team_id=ctx.team_id, rotation=ref.name, actor=ctx.user_id, now=ctx.now
         )
     others = handed_over(ref.name, gone.replacements, ctx.user_id)
-    return Outcome(
-        left(gone, ref.name, ref.today),
-        posts=others,
-        refresh=(ctx.user_id, *(user for user, _ in others)),
-    )
+    return with_handovers(left(gone, ref.name, ref.today), ctx.user_id, others)
 
 
 @handles("away")
@@ -90,8 +91,4 @@ def away(ctx: CommandContext) -> Message | Outcome:
     posts = tuple(
         post for r in results for post in handed_over(r.rotation, r.replacements, ctx.user_id)
     )
-    return Outcome(
-        away_booked(results, today, request.reason),
-        posts=posts,
-        refresh=(ctx.user_id, *(user for user, _ in posts)),
-    )
+    return with_handovers(away_booked(results, today, request.reason), ctx.user_id, posts)

@@ -78,6 +78,36 @@ def close_requests_touching(
     return len(requests)
 
 
+def release_member_days(
+    session: Session,
+    rotation: Rotation,
+    member: Member,
+    *,
+    first: date,
+    last: date | None = None,
+    actor: str,
+    now: datetime,
+) -> list[Assignment]:
+    """Take a member off their published and planned days in [first, last] (open end if
+    no `last`) and cancel the open requests touching them; the days released."""
+    assert rotation.id is not None
+    days = [
+        a
+        for a in queries.assignments_of(
+            session,
+            rotation_id=rotation.id,
+            first=first,
+            last=last,
+            states=(AssignmentState.PUBLISHED, AssignmentState.PLANNED),
+        )
+        if a.member_id == member.id
+    ]
+    for assignment in days:
+        release(session, assignment, now=now)
+    close_requests_touching(session, [a.id for a in days if a.id is not None], actor=actor, now=now)
+    return days
+
+
 def replan_days(
     session: Session,
     *,

@@ -21,14 +21,13 @@ from bot.usecases.access import (
     not_in_past,
     require_admin,
 )
-from bot.usecases.days import close_requests_touching, release, replan_days
+from bot.usecases.days import release_member_days, replan_days
 from bot.usecases.errors import Conflict, InvalidInput, NotAllowed
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
 from storage import queries
 from storage.models import (
     Assignment,
-    AssignmentState,
     Member,
     Role,
     Rotation,
@@ -319,20 +318,13 @@ def _end_membership(
     before = audit.snapshot(member, "left")
     member.left, member.updated_at = last_day, now
     session.add(member)
-    later = [
-        a
-        for a in queries.assignments_of(
-            session,
-            rotation_id=rotation.id,
-            first=date.fromordinal(last_day.toordinal() + 1),
-            states=(AssignmentState.PUBLISHED, AssignmentState.PLANNED),
-        )
-        if a.member_id == member.id
-    ]
-    for assignment in later:
-        release(session, assignment, now=now)
-    close_requests_touching(
-        session, [a.id for a in later if a.id is not None], actor=actor, now=now
+    later = release_member_days(
+        session,
+        rotation,
+        member,
+        first=date.fromordinal(last_day.toordinal() + 1),
+        actor=actor,
+        now=now,
     )
     audit.record(
         session,

@@ -17,12 +17,12 @@ from bot.usecases.access import (
     not_in_past,
     require_self_or_admin,
 )
-from bot.usecases.days import close_requests_touching, release, replan_days
+from bot.usecases.days import release_member_days, replan_days
 from bot.usecases.errors import Conflict, InvalidInput, NotFound
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
 from storage import queries
-from storage.models import AssignmentState, Member, Rotation, TimeOff
+from storage.models import Member, Rotation, TimeOff
 
 LONGEST_BOOKING_DAYS = 366
 
@@ -160,21 +160,8 @@ def _book(
     )
     session.add(block)
     session.flush()
-    affected = [
-        a
-        for a in queries.assignments_of(
-            session,
-            rotation_id=row.id,
-            first=first_day,
-            last=last_day,
-            states=(AssignmentState.PUBLISHED, AssignmentState.PLANNED),
-        )
-        if a.member_id == member.id
-    ]
-    for assignment in affected:
-        release(session, assignment, now=now)
-    close_requests_touching(
-        session, [a.id for a in affected if a.id is not None], actor=actor, now=now
+    affected = release_member_days(
+        session, row, member, first=first_day, last=last_day, actor=actor, now=now
     )
     audit.record(
         session,

@@ -207,26 +207,56 @@ def _link_token(
             raise _Missing
         return token
     if row is None:
-        revision = feed_queries.last_revision(session, owner=owner) + 1
-        token = feed_token(secret, kind, workspace.team_id, subject, revision)
-        row = owner.new_token(revision=revision, token_hash=token_hash(token), created_at=now)
-        session.add(row)
-        session.flush()
-        audit.record(
+        return _issue_token(
             session,
-            rotation=rotation,
-            workspace_id=workspace.id,
+            workspace,
+            owner,
+            kind,
+            subject,
+            rotation,
+            secret,
+            now,
             actor=SYSTEM,
             action="feed.create",
-            subject=f"feed_token:{row.id}",
-            after={"kind": kind.value, "owner": subject, "revision": revision},
-            now=now,
         )
-        return token
     token = feed_token(secret, kind, workspace.team_id, subject, row.revision)
     if row.token_hash != token_hash(token):
         row.token_hash, row.etag, row.modified_at = token_hash(token), None, None
         session.add(row)
+    return token
+
+
+def _issue_token(
+    session: Session,
+    workspace: Workspace,
+    owner: FeedOwner,
+    kind: FeedKind,
+    subject: str,
+    rotation: Rotation | None,
+    secret: str,
+    now: datetime,
+    *,
+    actor: str,
+    action: str,
+    before: dict[str, Any] | None = None,
+) -> str:
+    """A token at the owner's next revision, its row added and audited (no commit)."""
+    revision = feed_queries.last_revision(session, owner=owner) + 1
+    token = feed_token(secret, kind, workspace.team_id, subject, revision)
+    row = owner.new_token(revision=revision, token_hash=token_hash(token), created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        rotation=rotation,
+        workspace_id=workspace.id,
+        actor=actor,
+        action=action,
+        subject=f"feed_token:{row.id}",
+        before=before,
+        after={"kind": kind.value, "owner": subject, "revision": revision},
+        now=now,
+    )
     return token
 
 
@@ -272,21 +302,18 @@ def reset_feed_link(
         if old is not None:
             old.revoked_at = now
             session.add(old)
-        revision = feed_queries.last_revision(session, owner=owner) + 1
-        token = feed_token(secret, kind, workspace.team_id, subject, revision)
-        new = owner.new_token(revision=revision, token_hash=token_hash(token), created_at=now)
-        session.add(new)
-        session.flush()
-        audit.record(
+        token = _issue_token(
             session,
-            rotation=row,
-            workspace_id=workspace.id,
+            workspace,
+            owner,
+            kind,
+            subject,
+            row,
+            secret,
+            now,
             actor=actor,
             action="feed.reset",
-            subject=f"feed_token:{new.id}",
             before={"revision": old.revision} if old is not None else None,
-            after={"kind": kind.value, "owner": subject, "revision": revision},
-            now=now,
         )
         if kind == FeedKind.PERSON:
             title = f"{_first_name(session, workspace, subject)}'s queue days"

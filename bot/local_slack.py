@@ -33,6 +33,51 @@ class Sent:
         return json.loads(value) if isinstance(value, str) else value
 
 
+class LoopbackServer:
+    """An HTTP/1.1 server on a free port of 127.0.0.1, serving from a daemon thread.
+
+    Each POST (and GET, with `get`) goes to `handle`; the test suite's fake Slack uses
+    it too.
+    """
+
+    def __init__(
+        self, handle: Callable[[BaseHTTPRequestHandler], None], *, get: bool = False
+    ) -> None:
+        self._handle = handle
+        self._get = get
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        handle = self._handle
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        if self._get:
+            Handler.do_GET = Handler.do_POST  # type: ignore[attr-defined]
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() it first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
 class LocalSlack:
     """The Web API methods QueueDay uses, answered locally; see the module docstring.
 
@@ -52,36 +97,18 @@ class LocalSlack:
         self._sent: list[Sent] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._server = LoopbackServer(self._handle)
 
     def start(self) -> LocalSlack:
-        local = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                local._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._server.stop()
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() it first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.base_url
 
     @property
     def api_url(self) -> str:

@@ -19,9 +19,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from bot.local_slack import LoopbackServer
 
 RESPONSE_URL = "response_url"
 
@@ -64,7 +66,7 @@ class FakeSlack:
         self._retry_after = 1
         self._limited_method: str | None = None
         self._ts = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._server = LoopbackServer(self._handle, get=True)
         # Messages in conversations: posted by the app, or put there by a test.
         self._messages: list[dict[str, Any]] = []
         self._last_ts = 0.0
@@ -79,29 +81,11 @@ class FakeSlack:
     # -- life cycle
 
     def start(self) -> FakeSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                fake._handle(self)
-
-            do_GET = do_POST  # noqa: N815
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._server.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -111,9 +95,7 @@ class FakeSlack:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.base_url
 
     @property
     def api_url(self) -> str:

@@ -44,6 +44,12 @@ def workspace_by_team(session: Session, *, team_id: str) -> Workspace | None:
     return session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
 
 
+def lock_workspace(session: Session, *, workspace_id: int) -> None:
+    """Hold the workspace row until commit: serialises the first creation of rows that
+    a unique constraint cannot guard (a "current" row per owner, where NULLs differ)."""
+    session.exec(_locked(select(Workspace).where(Workspace.id == workspace_id))).one()
+
+
 def rotation_by_name(
     session: Session, *, workspace_id: int, name: str, for_update: bool = False
 ) -> Rotation | None:

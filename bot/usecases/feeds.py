@@ -207,6 +207,11 @@ def _link_token(
             raise _Missing
         return token
     if row is None:
+        # Two first requests at once must not both add a revision: wait for the other
+        # one's commit, then look again (READ COMMITTED sees it after the lock).
+        queries.lock_workspace(session, workspace_id=workspace.id)
+        row = feed_queries.active_token(session, owner=owner, for_update=True)
+    if row is None:
         return _issue_token(
             session,
             workspace,

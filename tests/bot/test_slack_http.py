@@ -98,7 +98,8 @@ def test_another_team_is_refused_politely(slack: SlackSender, fake: FakeSlack) -
     assert slack.event(home_opened("U0ADA"), event_id="EvOurs").status == 200
     fake.wait_for("views.publish")
     time.sleep(0.3)  # the other team's event, had it been handled, would be in by now
-    assert [c.params["user_id"] for c in fake.calls("views.publish")] == ["U0ADA"]
+    # Only our team's user got a Home (a late publish from an earlier test may also land).
+    assert {c.params["user_id"] for c in fake.calls("views.publish")} == {"U0ADA"}
 
 
 def test_app_home_is_published_when_opened(slack: SlackSender, fake: FakeSlack) -> None:

@@ -1,11 +1,15 @@
 """Fixtures for the Slack tests: a fake Slack Web API and the real server running against it.
 
 One server process serves the whole session (starting one costs about a second);
-`fake` clears the recorded calls before each test.
+`fake` clears the recorded calls before each test, but a call an earlier test caused may
+still land after that (a lazy listener finishing late), so each test reads only calls
+about its own ids (`fake.calls(method, about=...)`): `me` is a user id of its own and
+`slack` puts a response_url of its own (`response_name(slack.response_url)`) in requests.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,13 +43,20 @@ def fake(fake_slack: FakeSlack, server: RunningServer) -> FakeSlack:
 
 
 @pytest.fixture
+def me() -> str:
+    """A Slack user id no other test uses."""
+    return f"U0ME{uuid.uuid4().hex[:8].upper()}"
+
+
+@pytest.fixture
 def slack(fake: FakeSlack, server: RunningServer) -> Iterator[SlackSender]:
-    """Sends signed requests to the running server, as Slack would."""
+    """Sends signed requests to the running server, as Slack would, with a response_url
+    of this test's own."""
     sender = SlackSender(
         base_url=server.url,
         signing_secret=SIGNING_SECRET,
         team_id=fake.team_id,
-        response_url=fake.response_url("cmd"),
+        response_url=fake.response_url(f"cmd-{uuid.uuid4().hex[:8]}"),
     )
     yield sender
     sender.close()

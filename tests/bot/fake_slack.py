@@ -9,6 +9,13 @@ Like slack-bolt's tests/mock_web_api_server, but one object with the calls as da
         calls = fake.wait_for("views.publish")
         assert calls[0].params["user_id"] == "U0ADA"
         fake.rate_limit(2, retry_after=0)  # the next two calls answer 429
+
+One fake may serve many tests (a session's server), and a call an earlier test caused
+can land after `reset()`: a lazy listener still finishing, a follow-up DM. So a test
+reads only the calls about ids of its own: `fake.calls("views.publish", about=me)` keeps
+the calls whose channel, user, user_id, users, trigger_id or response_url name is one
+of them (`Call.names`). Give each test its own user, channel, trigger and response_url
+name, and no other test's late call can reach its assertions.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -26,6 +33,8 @@ from urllib.parse import parse_qs
 from bot.local_slack import LoopbackServer
 
 RESPONSE_URL = "response_url"
+# The parameters that say whom or where a Web API call is about.
+_NAMING = ("channel", "user", "user_id", "users", "trigger_id")
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,17 @@ class Call:
     token: str | None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    name: str | None = None  # a response_url call's name, as given to `response_url(name)`
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The ids this call is about: its channel, user(s), trigger_id, response_url name."""
+        found = {self.name} if self.name else set()
+        for key in _NAMING:
+            value = self.params.get(key)
+            if isinstance(value, str):
+                found.update(part for part in value.split(",") if part)
+        return frozenset(found)
 
     def json_param(self, name: str) -> Any:
         """A parameter that slack_sdk may send JSON-encoded in a form (`view`, `blocks`)."""
@@ -108,17 +128,36 @@ class FakeSlack:
 
     # -- what tests read and set
 
-    def calls(self, method: str | None = None) -> list[Call]:
-        """Every call so far (answered 200 or 429), oldest first; only `method`'s if given."""
+    def calls(self, method: str | None = None, *, about: str | Iterable[str] = ()) -> list[Call]:
+        """Every call so far (answered 200 or 429), oldest first; only `method`'s if given,
+        only those naming one of the ids `about` if given (see the module docstring)."""
+        wanted = _ids(about)
         with self._changed:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [
+                c
+                for c in self._calls
+                if (method is None or c.method == method) and (not wanted or wanted & c.names)
+            ]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """The calls of `method` once there are at least `count`; AssertionError on timeout."""
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        *,
+        about: str | Iterable[str] = (),
+    ) -> list[Call]:
+        """The calls of `method` (naming one of `about`, if given) once there are at least
+        `count` answered 200; AssertionError on timeout."""
+        wanted = _ids(about)
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = [c for c in self._calls if c.method == method and c.status == 200]
+                found = [
+                    c
+                    for c in self._calls
+                    if c.method == method and c.status == 200 and (not wanted or wanted & c.names)
+                ]
                 if len(found) >= count:
                     return found
                 left = deadline - time.monotonic()
@@ -215,7 +254,8 @@ class FakeSlack:
         token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
         headers = {k.lower(): v for k, v in request.headers.items()}
         if path.startswith("/response/"):
-            self._record(Call(RESPONSE_URL, params, token, 200, headers))
+            name = path.removeprefix("/response/")
+            self._record(Call(RESPONSE_URL, params, token, 200, headers, name))
             _send(request, 200, b"ok", "text/plain")
             return
         method = path.removeprefix("/api/")
@@ -390,6 +430,15 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
+
+
+def response_name(url: str) -> str:
+    """The name a response_url was made with (`fake.response_url(name)`)."""
+    return url.rsplit("/", 1)[-1]
+
+
+def _ids(about: str | Iterable[str]) -> frozenset[str]:
+    return frozenset([about] if isinstance(about, str) else about)
 
 
 def _params(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 people who type commands and click buttons through signed requests.
 
 Every test seeds its own rotation with its own channel and people, so tests sharing the
-one server process (and the hypothesis fuzz typing as U0ADA in C0TEST) never meet.
+one server process (and the hypothesis fuzz typing as U0ADA in C0TEST) never meet; and
+each reads only the fake's calls about its own people, channels, triggers and
+response_url (a late call from an earlier test names that test's, see tests/bot/fake_slack).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import itertools
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +23,7 @@ from sqlmodel import Session
 
 import bot.usecases as uc
 from scheduling.quarters import quarter_of
-from tests.bot.fake_slack import RESPONSE_URL, Call, FakeSlack
+from tests.bot.fake_slack import RESPONSE_URL, Call, FakeSlack, response_name
 from tests.bot.slack_requests import SlackSender
 from tests.bot.test_views import assert_within_limits, texts
 
@@ -126,12 +129,19 @@ def buttons_of(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def wait_calls(
-    fake: FakeSlack, method: str, *, after: int = 0, count: int = 1, timeout: float = 10.0
+    fake: FakeSlack,
+    method: str,
+    *,
+    about: str | Iterable[str],
+    after: int = 0,
+    count: int = 1,
+    timeout: float = 10.0,
 ) -> list[Call]:
-    """The calls of `method` beyond the first `after`, once there are `count` of them."""
+    """The calls of `method` naming one of `about` beyond the first `after`, once there
+    are `count` of them."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [c for c in fake.calls(method) if c.status == 200][after:]
+        found = [c for c in fake.calls(method, about=about) if c.status == 200][after:]
         if len(found) >= count:
             return found
         if time.monotonic() > deadline:
@@ -144,7 +154,9 @@ def dms_to(fake: FakeSlack, user: str, *, count: int = 1, timeout: float = 10.0)
     """chat.postMessage calls to a person (their DM with QueueDay)."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [c for c in fake.calls("chat.postMessage") if c.params.get("channel") == user]
+        found = [
+            c for c in fake.calls("chat.postMessage", about=user) if c.params.get("channel") == user
+        ]
         if len(found) >= count:
             return found
         if time.monotonic() > deadline:
@@ -158,7 +170,7 @@ def homes_of(fake: FakeSlack, user: str, *, count: int = 1, timeout: float = 10.
     while True:
         found = [
             c.json_param("view")
-            for c in fake.calls("views.publish")
+            for c in fake.calls("views.publish", about=user)
             if c.params.get("user_id") == user and c.status == 200
         ]
         if len(found) >= count:
@@ -176,28 +188,50 @@ class Person:
     fake: FakeSlack
     user: str
     channel: str
+    triggers: list[str] = field(default_factory=list)  # every trigger_id sent, for views.open
+
+    @property
+    def replies(self) -> str:
+        """The name of the response_url this person's requests carry (the test's own)."""
+        return response_name(self.slack.response_url)
+
+    def _answered(self) -> int:
+        return len(
+            [c for c in self.fake.calls(RESPONSE_URL, about=self.replies) if c.status == 200]
+        )
+
+    def _trigger(self) -> str:
+        self.triggers.append(f"trigger-{uuid.uuid4().hex[:8]}")
+        return self.triggers[-1]
 
     def command(self, text: str) -> dict[str, Any]:
         """The reply: in the ack's body, or (after the ack) at the response_url."""
-        before = len([c for c in self.fake.calls(RESPONSE_URL) if c.status == 200])
-        fields = {"user_id": self.user, "channel_id": self.channel, "user_name": self.user.lower()}
+        before = self._answered()
+        fields = {
+            "user_id": self.user,
+            "channel_id": self.channel,
+            "user_name": self.user.lower(),
+            "trigger_id": self._trigger(),
+        }
         reply = self.slack.command(text, fields=fields)
         assert reply.status == 200, reply.text
         if reply.body:
             message: dict[str, Any] = reply.json()
         else:
-            message = wait_calls(self.fake, RESPONSE_URL, after=before)[0].params
+            message = wait_calls(self.fake, RESPONSE_URL, about=self.replies, after=before)[
+                0
+            ].params
         assert_within_limits({**message, "blocks": _blocks(message)})
         return message
 
     def click(self, message: dict[str, Any], label: str, *, wait: bool = True) -> dict[str, Any]:
         """Press a button of a message; the reply posted to the response_url (if `wait`)."""
         button = buttons_of(message)[label]
-        before = len([c for c in self.fake.calls(RESPONSE_URL) if c.status == 200])
+        before = self._answered()
         payload = {
             "type": "block_actions",
             "user": {"id": self.user, "team_id": TEAM},
-            "trigger_id": f"trigger-{uuid.uuid4().hex[:6]}",
+            "trigger_id": self._trigger(),
             "container": {"type": "message", "channel_id": self.channel},
             "channel": {"id": self.channel},
             "actions": [
@@ -213,7 +247,7 @@ class Person:
         assert reply.status == 200, reply.text
         if not wait:
             return {}
-        return wait_calls(self.fake, RESPONSE_URL, after=before)[0].params
+        return wait_calls(self.fake, RESPONSE_URL, about=self.replies, after=before)[0].params
 
     def submit(self, callback_id: str, values: dict[str, Any], metadata: str = "") -> Any:
         """Submit a modal; the ack's body (errors), or None for an empty ack."""

@@ -343,14 +343,11 @@ def test_config_opens_the_settings_modal_and_checks_the_submission(
     team: Rotation, as_: Callable[..., Person], fake: FakeSlack
 ) -> None:
     admin = as_(team.admin)
-    assert (
-        admin.slack.command(
-            "config", fields={"user_id": team.admin, "channel_id": team.channel}
-        ).status
-        == 200
-    )
-    [opened] = wait_calls(fake, "views.open")
-    assert opened.params["trigger_id"] == "1.2.abc"
+    trigger = f"1.2.{team.channel}"
+    fields = {"user_id": team.admin, "channel_id": team.channel, "trigger_id": trigger}
+    assert admin.slack.command("config", fields=fields).status == 200
+    [opened] = wait_calls(fake, "views.open", about=trigger)
+    assert opened.params["trigger_id"] == trigger
     view = opened.json_param("view")
     assert view["callback_id"] == "config" and view["private_metadata"] == team.name
     values = {b["block_id"]: {"value": _initial(b)} for b in view["blocks"] if b["type"] == "input"}
@@ -471,7 +468,9 @@ def test_app_home_buttons_open_modals_whose_submissions_work(
     }  # fmt: skip
     me.click(view, "away", wait=False)
     me.click(view, "swap", wait=False)
-    opened = [c.json_param("view") for c in wait_calls(fake, "views.open", count=2)]
+    opened = [
+        c.json_param("view") for c in wait_calls(fake, "views.open", about=me.triggers, count=2)
+    ]
     assert {v["callback_id"] for v in opened} == {"away", "swap"}
     day = team.days(me.user)[0]
     bad = me.submit("away", {"first": {"value": {"type": "datepicker", "selected_date": None}}})

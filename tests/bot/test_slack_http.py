@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.commands import NAMES
-from tests.bot.fake_slack import RESPONSE_URL, FakeSlack
+from tests.bot.fake_slack import RESPONSE_URL, FakeSlack, response_name
 from tests.bot.server import ROOT, RunningServer, serve_command, serve_env
 from tests.bot.slack_requests import Reply, SlackSender
 from tests.bot.test_views import assert_within_limits, texts
@@ -76,12 +76,12 @@ def test_malformed_arguments_get_the_usage(slack: SlackSender) -> None:
     assert "Usage: `/queueday away" in message["text"]
 
 
-def test_bad_signature_is_401(slack: SlackSender, fake: FakeSlack) -> None:
-    reply = slack.command("help", secret="not-the-secret")
+def test_bad_signature_is_401(slack: SlackSender, fake: FakeSlack, me: str) -> None:
+    reply = slack.command("help", secret="not-the-secret", fields={"user_id": me})
     assert reply.status == 401
-    unsigned = slack.request("POST", "/slack/events", slack.command_body("help"))
+    unsigned = slack.request("POST", "/slack/events", slack.command_body("help", user_id=me))
     assert unsigned.status == 401
-    assert fake.calls() == []
+    assert fake.calls(about=(me, response_name(slack.response_url))) == []
 
 
 def test_timestamp_older_than_five_minutes_is_401(slack: SlackSender) -> None:
@@ -89,51 +89,67 @@ def test_timestamp_older_than_five_minutes_is_401(slack: SlackSender) -> None:
     assert slack.command("help", timestamp=int(time.time()) - 60).status == 200
 
 
-def test_another_team_is_refused_politely(slack: SlackSender, fake: FakeSlack) -> None:
+def log_lines(server: RunningServer, *words: str) -> int:
+    """How many lines of the server's log so far hold all of `words`."""
+    return sum(all(w in line for w in words) for line in server.log().splitlines())
+
+
+def test_another_team_is_refused_politely(
+    slack: SlackSender, fake: FakeSlack, server: RunningServer, me: str
+) -> None:
     message = ephemeral(slack.command("help", fields={"team_id": "T0OTHER"}))
     assert "another Slack workspace" in message["text"]
+    stranger = me + "X"
+    refused = log_lines(server, "refused", "T0OTHER")
     other = SlackSender(slack.base_url, slack.signing_secret, team_id="T0OTHER")
-    assert other.event(home_opened("U0EVE"), event_id="EvOther").status == 200
+    assert other.event(home_opened(stranger), event_id=f"Ev{stranger}").status == 200
     other.close()
-    assert slack.event(home_opened("U0ADA"), event_id="EvOurs").status == 200
-    fake.wait_for("views.publish")
-    time.sleep(0.3)  # the other team's event, had it been handled, would be in by now
-    # Only our team's user got a Home (a late publish from an earlier test may also land).
-    assert {c.params["user_id"] for c in fake.calls("views.publish")} == {"U0ADA"}
+    # The middleware refuses before it answers, and never hands the event to a listener:
+    # its log line, written before the 200, proves no Home can follow for the stranger.
+    assert log_lines(server, "refused", "T0OTHER") == refused + 1
+    assert slack.event(home_opened(me), event_id=f"Ev{me}").status == 200
+    fake.wait_for("views.publish", about=me)
+    assert fake.calls("views.publish", about=stranger) == []
 
 
-def test_app_home_is_published_when_opened(slack: SlackSender, fake: FakeSlack) -> None:
-    assert slack.event(home_opened(), event_id="EvHome1").status == 200
-    [call] = fake.wait_for("views.publish")
+def test_app_home_is_published_when_opened(slack: SlackSender, fake: FakeSlack, me: str) -> None:
+    assert slack.event(home_opened(me), event_id=f"EvHome{me}").status == 200
+    [call] = fake.wait_for("views.publish", about=me)
     assert call.token == fake.bot_token
     view = call.json_param("view")
     assert view["type"] == "home" and len(view["blocks"]) <= 100
 
 
-def test_a_retried_event_has_one_effect(slack: SlackSender, fake: FakeSlack) -> None:
-    assert slack.event(home_opened(), event_id="EvRetry1").status == 200
-    fake.wait_for("views.publish")
+def test_a_retried_event_has_one_effect(
+    slack: SlackSender, fake: FakeSlack, server: RunningServer, me: str
+) -> None:
+    first, second = f"EvRetry1{me}", f"EvRetry2{me}"
+    assert slack.event(home_opened(me), event_id=first).status == 200
+    fake.wait_for("views.publish", about=me)
     for retry in (1, 2):
-        reply = slack.event(home_opened(), event_id="EvRetry1", retry_num=retry)
+        reply = slack.event(home_opened(me), event_id=first, retry_num=retry)
         assert reply.status == 200
-    assert slack.event(home_opened(), event_id="EvRetry2").status == 200  # a new event
-    fake.wait_for("views.publish", count=2)
-    time.sleep(0.3)
-    assert len(fake.calls("views.publish")) == 2
+    # Each retry is dropped in middleware, logged before the 200, and reaches no listener.
+    assert log_lines(server, first, "already received") == 2
+    assert slack.event(home_opened(me), event_id=second).status == 200  # a new event
+    fake.wait_for("views.publish", count=2, about=me)
+    assert len(fake.calls("views.publish", about=me)) == 2
 
 
-def test_message_shortcut_is_acknowledged_and_answered(slack: SlackSender, fake: FakeSlack) -> None:
+def test_message_shortcut_is_acknowledged_and_answered(
+    slack: SlackSender, fake: FakeSlack, me: str
+) -> None:
     payload = {
         "type": "message_action",
         "callback_id": "save_bug",
         "trigger_id": "1.2.t",
-        "user": {"id": "U0ADA"},
+        "user": {"id": me},
         "channel": {"id": "C0TEST"},
         "message": {"type": "message", "text": "Export is slow", "ts": "1700000000.000100"},
     }
     reply = slack.interaction(payload)
     assert (reply.status, reply.body) == (200, b"")
-    [answer] = fake.wait_for(RESPONSE_URL)
+    [answer] = fake.wait_for(RESPONSE_URL, about=response_name(slack.response_url))
     assert "bug ticket" in answer.params["text"]
 
 

@@ -50,7 +50,7 @@ from tests.bot.server import RunningServer, start_server  # noqa: E402
 TEAM = "TFEEDS"
 ADMIN = "U0ADA"  # in both rotations
 PERSON = "U0S00"  # in the 12-person one
-SECRET = "test-secret-key"  # what tests.bot.server gives the server
+SECRET = "test-secret-key-at-least-32-characters"  # what tests.bot.server gives the server
 BASE = "http://queueday.test"
 CLIENTS = 4
 BIG_CLIENTS = 4

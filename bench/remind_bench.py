@@ -111,7 +111,7 @@ def remind(url: str, api_url: str, workdir: Path, now: str) -> subprocess.Popen[
         DATABASE_URL=url,
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_API_URL=api_url,
-        QUEUEDAY_SECRET_KEY="bench",
+        QUEUEDAY_SECRET_KEY="bench-secret-key-at-least-32-characters",
         PYTHONPATH=str(ROOT),
     )
     return subprocess.Popen(

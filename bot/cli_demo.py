@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.settings import Settings, make_engine_from, secret_key
+from bot.cli_serve import link_secret
+from bot.settings import Settings, make_engine_from
 from bot.usecases import demo as demo_data
 from bot.usecases.errors import UseCaseError
 from storage import migrate
@@ -31,12 +32,20 @@ def register(main: click.Group) -> None:
 
 
 @contextmanager
-def _upgraded() -> Iterator[tuple[Settings, Engine]]:
-    """The settings and the DATABASE_URL engine, upgraded to the newest schema."""
+def _upgraded(*, links: bool = False) -> Iterator[tuple[Settings, Engine]]:
+    """The settings and the DATABASE_URL engine, upgraded to the newest schema.
+
+    With `links`, a missing or unusable secret key refuses first, before the database.
+    """
     try:
         settings = Settings()
+    except ValueError as exc:
+        raise BadInput(str(exc).splitlines()[0]) from None
+    if links:
+        link_secret(settings)
+    try:
         engine = make_engine_from(settings)
-    except (DatabaseURLError, ValueError) as exc:
+    except DatabaseURLError as exc:
         raise BadInput(str(exc).splitlines()[0]) from None
     try:
         migrate.upgrade(engine)
@@ -82,7 +91,7 @@ def console(user: str, team: str, channel: str) -> None:
     from bot.console import HELP, Console
 
     interactive = sys.stdin.isatty()
-    with _upgraded() as (settings, engine):
+    with _upgraded(links=True) as (settings, engine):
         session = Console(
             engine,
             user=user,
@@ -90,7 +99,7 @@ def console(user: str, team: str, channel: str) -> None:
             channel=channel,
             out=sys.stdout,
             base_url=settings.queueday_base_url,
-            secret_key=secret_key(settings),
+            secret_key=link_secret(settings),
         )
         try:
             if interactive:

@@ -10,16 +10,11 @@ from sqlmodel import Session, col, select
 
 from bot.cli_storage import BadInput, _database
 from bot.feed_tokens import FeedKind
-from bot.settings import Settings, secret_key
+from bot.settings import SecretKeyError, Settings, require_secret_key
 from bot.usecases.access import SYSTEM
 from bot.usecases.feeds import feed_links, reset_feed_link
 from storage.db import DatabaseURLError
 from storage.models import Member, Rotation, Workspace
-
-NO_SECRET = (
-    "QUEUEDAY_SECRET_KEY is not set; with PostgreSQL, feed links need one "
-    "(the same for every process)"
-)
 
 
 def register(main: click.Group) -> None:
@@ -51,11 +46,9 @@ def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) 
         raise BadInput("--reset rotation needs --rotation NAME")
     try:
         settings = Settings()
-        secret = secret_key(settings)
-    except (ValidationError, DatabaseURLError) as exc:
+        secret = require_secret_key(settings)  # the same refusal as serve and worker
+    except (ValidationError, DatabaseURLError, SecretKeyError) as exc:
         raise BadInput(str(exc).splitlines()[0]) from None
-    if secret is None:
-        raise BadInput(NO_SECRET)
     with _database() as engine:
         with Session(engine, expire_on_commit=False) as session:
             team_id = team or _team_of(session, user)

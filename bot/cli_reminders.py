@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_serve import NotConfigured, _configure_logging
+from bot.cli_serve import NotConfigured, _configure_logging, link_secret
 from bot.cli_storage import BadInput, _database, import_group
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
 
     from bot.app import SlackAuthError, identify, make_client
     from bot.reminder_worker import Sender, feed_lookup
-    from bot.settings import Settings, make_engine_from, secret_key
+    from bot.settings import Settings, make_engine_from
     from bot.views.home import OPEN_SWAP
     from storage import migrate
     from storage.db import DatabaseURLError
@@ -60,6 +60,7 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     if not token:
         raise NotConfigured("SLACK_BOT_TOKEN is not set; reminders are posted with it (see README)")
+    secret = link_secret(settings)  # DMs carry feed links: never send them without
     try:
         engine = make_engine_from(settings)
         migrate.upgrade(engine)
@@ -72,9 +73,6 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
         identity = identify(client, token)
     except SlackAuthError as exc:
         raise click.ClickException(str(exc)) from None
-    secret = secret_key(settings)
-    if secret is None:
-        log.warning("QUEUEDAY_SECRET_KEY is not set: published-quarter DMs carry no feed link")
     sender = Sender(
         engine,
         client,

@@ -47,11 +47,11 @@ def serve(host: str, port: int, access_log: bool) -> None:
     from bot.calendar_feed import calendar_routes
     from bot.hooks import hook_config, hook_routes
     from bot.services import ReactionEmoji, utc_now
-    from bot.settings import secret_key
     from bot.web import create_web_app, run
 
     _configure_logging()
     settings, config = _settings()
+    secret = link_secret(settings)
     engine = _database(settings)
     identity = _identify(config)
     bolt_app = create_app(
@@ -59,7 +59,7 @@ def serve(host: str, port: int, access_log: bool) -> None:
         identity=identity,
         engine=engine,
         base_url=settings.queueday_base_url,
-        secret_key=secret_key(settings),
+        secret_key=secret,
         reactions=ReactionEmoji(settings.queueday_bug_emoji, settings.queueday_highlight_emoji),
     )
     web_app = create_web_app(
@@ -67,9 +67,8 @@ def serve(host: str, port: int, access_log: bool) -> None:
         team_id=identity.installation.team_id,
         socket_mode=config.socket_mode,
         engine=engine,
-        # _database() refused to start without a key.
         routes=[
-            *calendar_routes(engine, secret=secret_key(settings) or ""),
+            *calendar_routes(engine, secret=secret),
             *hook_routes(
                 engine, hook_config(settings, identity.installation.team_id), clock=utc_now
             ),
@@ -104,11 +103,25 @@ def _settings() -> tuple[Settings, SlackConfig]:
     return settings, config
 
 
+def link_secret(settings: Settings) -> str:
+    """The key that signs feed links; without a usable one, refuse to start (exit 2).
+
+    Every command that makes links (serve, worker, remind, console, feeds) calls this,
+    so they all refuse the same way, naming QUEUEDAY_SECRET_KEY.
+    """
+    from bot.settings import SecretKeyError, require_secret_key
+
+    try:
+        return require_secret_key(settings)
+    except SecretKeyError as exc:
+        raise NotConfigured(str(exc)) from None
+
+
 def _database(settings: Settings) -> Engine:
     """The engine, the database upgraded to the newest schema."""
     from sqlalchemy.exc import OperationalError
 
-    from bot.settings import make_engine_from, secret_key
+    from bot.settings import make_engine_from
     from storage import migrate
     from storage.db import DatabaseURLError
 
@@ -116,8 +129,6 @@ def _database(settings: Settings) -> Engine:
         engine = make_engine_from(settings)
     except DatabaseURLError as exc:
         raise NotConfigured(str(exc)) from None
-    if secret_key(settings) is None:
-        raise NotConfigured("QUEUEDAY_SECRET_KEY is not set; PostgreSQL deployments need one")
     try:
         migrate.upgrade(engine)
     except OperationalError as exc:

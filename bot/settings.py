@@ -61,16 +61,58 @@ def secret_key_file(settings: Settings) -> Path | None:
     return Path(url.database).resolve().parent / SECRET_FILE_NAME
 
 
+class SecretKeyError(ValueError):
+    """No usable key to sign feed links: one line for the person starting QueueDay."""
+
+
+# token_urlsafe(32) gives 43 characters; anything shorter than 32 is guessable or a typo.
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+NO_SECRET_KEY = (
+    "QUEUEDAY_SECRET_KEY is not set; with PostgreSQL every process that makes feed links "
+    f"needs the same key (make one with {MAKE_A_KEY}; README, Deploying)"
+)
+
+
+def check_secret_key(key: str, where: str = "QUEUEDAY_SECRET_KEY") -> str:
+    """The key if it is long enough and plain printable ASCII; SecretKeyError otherwise."""
+    if not key:
+        raise SecretKeyError(f"{where} is empty; make a key with {MAKE_A_KEY}")
+    if any(not ("!" <= char <= "~") for char in key):
+        raise SecretKeyError(
+            f"{where} holds spaces, control or non-ASCII characters; make a key with {MAKE_A_KEY}"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise SecretKeyError(
+            f"{where} is {len(key)} characters long; it needs at least "
+            f"{MIN_SECRET_KEY_LENGTH} (make one with {MAKE_A_KEY})"
+        )
+    return key
+
+
+def require_secret_key(settings: Settings) -> str:
+    """The key every command that makes feed links starts with; SecretKeyError without one.
+
+    One function, so `serve`, `worker`, `remind`, `console` and `feeds` refuse with the
+    same words.
+    """
+    key = secret_key(settings)
+    if key is None:
+        raise SecretKeyError(NO_SECRET_KEY)
+    return key
+
+
 def secret_key(settings: Settings) -> str | None:
     """QUEUEDAY_SECRET_KEY, or for SQLite one generated once and kept beside the database.
 
     PostgreSQL deployments run several processes on several machines, which must all
     sign feed tokens with the same key: there None is returned, and the callers that
-    need a key refuse to start. An in-memory SQLite database gets a key for this process
-    only.
+    need a key refuse to start (`require_secret_key`). An in-memory SQLite database gets
+    a key for this process only. A set key that is empty, short or malformed, and a
+    damaged key file, raise SecretKeyError.
     """
     if settings.queueday_secret_key is not None:
-        return settings.queueday_secret_key.get_secret_value()
+        return check_secret_key(settings.queueday_secret_key.get_secret_value())
     url = settings.sqlalchemy_url
     if url.get_backend_name() != "sqlite":
         return None
@@ -79,19 +121,53 @@ def secret_key(settings: Settings) -> str | None:
         log.warning("QUEUEDAY_SECRET_KEY is not set; using a key for this process only")
         return secrets.token_urlsafe(32)
     try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        pass
-    key = secrets.token_urlsafe(32)
-    try:
-        # O_EXCL: if another process creates the file first, use its key instead.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    log.warning(
-        "QUEUEDAY_SECRET_KEY is not set; generated one into %s (keep it with the database)",
-        path,
-    )
+        try:
+            return _read_key_file(path)
+        except FileNotFoundError:
+            created = _create_key_file(path, secrets.token_urlsafe(32))
+            key = _read_key_file(path)  # ours, or the key of a process that linked first
+    except OSError as exc:
+        raise SecretKeyError(
+            f"cannot keep a generated key in {path}: {exc.strerror or exc}; set QUEUEDAY_SECRET_KEY"
+        ) from None
+    if created:
+        log.warning(
+            "QUEUEDAY_SECRET_KEY is not set; generated one into %s (keep it with the database)",
+            path,
+        )
     return key
+
+
+def _read_key_file(path: Path) -> str:
+    """The generated key; a file that is empty or not a key is refused, never used."""
+    key = path.read_text(encoding="utf-8").strip()
+    try:
+        return check_secret_key(key, where=str(path))
+    except SecretKeyError as exc:
+        raise SecretKeyError(
+            f"{exc} (or delete the file to generate a new key; feed links then change)"
+        ) from None
+
+
+def _create_key_file(path: Path, key: str) -> bool:
+    """Write `key` to `path` unless it exists; True if this call created it.
+
+    The key is written to a private temporary file first, then hard-linked into place:
+    the file appears complete or not at all, and `link` fails if it exists, so of several
+    processes starting at once on a fresh directory the first one wins and the others
+    read its key (with create-then-write, one read an empty file in between).
+    """
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        temporary.unlink(missing_ok=True)

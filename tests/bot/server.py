@@ -47,7 +47,7 @@ def serve_env(fake: FakeSlack, workdir: Path, **overrides: str | None) -> dict[s
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
             "DATABASE_URL": f"sqlite:///{workdir / 'queueday.db'}",
-            "QUEUEDAY_SECRET_KEY": "test-secret-key",
+            "QUEUEDAY_SECRET_KEY": "test-secret-key-at-least-32-characters",
             "QUEUEDAY_BASE_URL": "http://queueday.test",
             "QUEUEDAY_HOOK_SECRET": HOOK_SECRET,
             "GITHUB_WEBHOOK_SECRET": GITHUB_SECRET,

@@ -54,7 +54,7 @@ def links_of(result: Result) -> list[str]:
 def test_prints_the_person_and_rotation_links(
     seeded: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "cli-secret")
+    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "cli-secret-key-at-least-32-characters")
     lines = links_of(run("--member", "U01"))
     assert [line.split(":")[0] for line in lines] == ["https", "webcal", "https", "webcal"]
     assert lines[0].split("//")[1] == lines[1].split("//")[1]
@@ -104,7 +104,7 @@ def test_postgresql_without_a_secret_key_refuses(
 
 
 def test_reset_replaces_a_link(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "cli-secret")
+    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "cli-secret-key-at-least-32-characters")
     person, person_webcal, shared, shared_webcal = links_of(run("--member", "U01"))
     after = links_of(run("--member", "U01", "--reset", "person"))
     assert after[0] != person and after[2:] == [shared, shared_webcal]

@@ -155,7 +155,7 @@ def test_remind_now_sends_what_is_due_once(
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", fake.bot_token)
     monkeypatch.setenv("SLACK_API_URL", fake.api_url)
-    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "k")
+    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "remind-test-key-at-least-32-characters")
     first = run("remind", "--now", "2027-01-04T09:30:00+01:00")
     assert first.exit_code == 0, first.output
     assert "reminders due by 2027-01-04T09:30:00+01:00: 8 sent" in first.output

@@ -33,7 +33,7 @@ def queueday(workdir: Path, *args: str, stdin: str = "") -> subprocess.Completed
     env.update(
         DATABASE_URL=f"sqlite:///{workdir / 'queueday.db'}",
         PYTHONPATH=str(ROOT),
-        QUEUEDAY_SECRET_KEY="console-test-key",
+        QUEUEDAY_SECRET_KEY="console-test-key-at-least-32-characters",
     )
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

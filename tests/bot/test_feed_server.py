@@ -22,7 +22,7 @@ from tests.bot.server import RunningServer, start_server
 from tests.usecases.conftest import NOW, TEAM, build_team
 
 # What tests.bot.server.serve_env gives the server.
-SECRET = "test-secret-key"
+SECRET = "test-secret-key-at-least-32-characters"
 BASE = "http://queueday.test"
 
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import secrets
 import stat
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
+from queue import Queue
 
 import pytest
+from click.testing import CliRunner
 
-from bot.settings import SECRET_FILE_NAME, Settings, secret_key, secret_key_file
+from bot.cli import main
+from bot.settings import (
+    NO_SECRET_KEY,
+    SECRET_FILE_NAME,
+    SecretKeyError,
+    Settings,
+    require_secret_key,
+    secret_key,
+    secret_key_file,
+)
+
+KEY = secrets.token_urlsafe(32)
 
 ENV = (
     "DATABASE_URL",
@@ -68,8 +84,8 @@ def test_the_default_database_keeps_its_key_in_the_working_directory(tmp_path: P
 
 
 def test_an_explicit_key_wins(tmp_path: Path) -> None:
-    settings = Settings(queueday_secret_key="s3cret")  # type: ignore[arg-type]
-    assert secret_key(settings) == "s3cret"
+    settings = Settings(queueday_secret_key=KEY)  # type: ignore[arg-type]
+    assert secret_key(settings) == KEY
     assert not (tmp_path / SECRET_FILE_NAME).exists()
 
 
@@ -80,3 +96,109 @@ def test_postgresql_without_a_key_has_none() -> None:
 def test_memory_sqlite_gets_a_key_for_the_process_only(tmp_path: Path) -> None:
     assert secret_key(Settings(database_url="sqlite://"))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("", "QUEUEDAY_SECRET_KEY is empty"),
+        ("short-key", "QUEUEDAY_SECRET_KEY is 9 characters long; it needs at least 32"),
+        ("a" * 31, "is 31 characters long"),
+        ("with spaces " * 4, "holds spaces, control or non-ASCII characters"),
+        ("\u00e9" * 40, "holds spaces, control or non-ASCII characters"),
+    ],
+)
+def test_an_empty_short_or_malformed_key_is_refused(key: str, says: str) -> None:
+    with pytest.raises(SecretKeyError, match=says) as raised:
+        secret_key(Settings(queueday_secret_key=key))  # type: ignore[arg-type]
+    assert "token_urlsafe(32)" in str(raised.value)
+
+
+def test_postgresql_without_a_key_is_refused_in_the_same_words() -> None:
+    with pytest.raises(SecretKeyError) as raised:
+        require_secret_key(Settings(database_url="postgresql://u@h/db"))
+    assert str(raised.value) == NO_SECRET_KEY
+    assert NO_SECRET_KEY.startswith("QUEUEDAY_SECRET_KEY is not set")
+
+
+def test_an_empty_key_file_is_refused_not_used(tmp_path: Path) -> None:
+    (tmp_path / SECRET_FILE_NAME).write_text("\n")
+    with pytest.raises(SecretKeyError, match="is empty"):
+        secret_key(Settings())
+
+
+COMMANDS = [
+    ["serve"],
+    ["worker"],
+    ["remind", "--now", "2027-01-04T09:30:00+01:00"],
+    ["console"],
+    ["feeds", "--member", "U01"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"QUEUEDAY_SECRET_KEY": ""}, "Error: QUEUEDAY_SECRET_KEY is empty"),
+        ({"QUEUEDAY_SECRET_KEY": "too-short"}, "Error: QUEUEDAY_SECRET_KEY is 9 characters"),
+        ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, f"Error: {NO_SECRET_KEY}"),
+    ],
+    ids=["empty", "short", "postgresql-unset"],
+)
+def test_every_command_that_makes_links_refuses_the_same_way(
+    monkeypatch: pytest.MonkeyPatch, command: list[str], env: dict[str, str], says: str
+) -> None:
+    """One line, exit 2, before any database or Slack is touched (neither exists here)."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-never-used")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "never-used")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(says), result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "Traceback" not in result.output
+
+
+PROCESSES, ROUNDS = 4, 40
+
+
+def _race(base: Path, barrier: Barrier, results: Queue[tuple[int, str]]) -> None:
+    for n in range(ROUNDS):
+        barrier.wait(timeout=60)  # every process asks for round n's key at the same moment
+        try:
+            key = secret_key(Settings(database_url=f"sqlite:///{base}/r{n}/q.db"))
+        except SecretKeyError as exc:
+            key = f"refused: {exc}"
+        results.put((n, key or ""))
+
+
+def test_processes_starting_at_once_on_a_fresh_directory_share_one_key(tmp_path: Path) -> None:
+    """Four processes, forty fresh directories: every one of them reads the same full key.
+
+    Creating the file and then writing it let a second process read it empty in between
+    (the old code failed this test in every run).
+    """
+    for n in range(ROUNDS):
+        (tmp_path / f"r{n}").mkdir()
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(PROCESSES)
+    results: Queue[tuple[int, str]] = context.Queue()  # type: ignore[assignment]
+    workers = [
+        context.Process(target=_race, args=(tmp_path, barrier, results)) for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    keys: dict[int, list[str]] = {}
+    for _ in range(PROCESSES * ROUNDS):
+        n, key = results.get(timeout=60)
+        keys.setdefault(n, []).append(key)
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    for n, got in keys.items():
+        on_disk = (tmp_path / f"r{n}" / SECRET_FILE_NAME).read_text().strip()
+        assert got == [on_disk] * PROCESSES and len(on_disk) >= 32, (n, got)
+        assert [p.name for p in (tmp_path / f"r{n}").iterdir()] == [SECRET_FILE_NAME]

@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/queueday demo && $(BIN)/queueday console --as U0ADA
 
+# --durations: the 15 slowest tests are listed at the end of every run (CI included).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -163,18 +164,27 @@ def create_app(
     def authorize() -> AuthorizeResult:
         return authorization
 
-    app = App(
-        name="queueday",
-        client=client,
-        signing_secret=config.signing_secret or "",
-        authorize=authorize,
-        request_verification_enabled=True,
-        raise_error_for_unhandled_request=False,
-        process_before_response=False,
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(listener_threads, thread_name_prefix="bolt"),
-        logger=logging.getLogger("bot.slack"),
-    )
+    bolt_logger = logging.getLogger("bot.slack")
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself when no token is passed and,
+    # given our tokenless client too, warns on every start that the token is unused;
+    # which is what we want (`authorize` hands out the token). Only that one warning,
+    # only while the App is built, is dropped.
+    bolt_logger.addFilter(_token_unused_filter)
+    try:
+        app = App(
+            name="queueday",
+            client=client,
+            signing_secret=config.signing_secret or "",
+            authorize=authorize,
+            request_verification_enabled=True,
+            raise_error_for_unhandled_request=False,
+            process_before_response=False,
+            listener_executor=listener_executor
+            or ThreadPoolExecutor(listener_threads, thread_name_prefix="bolt"),
+            logger=bolt_logger,
+        )
+    finally:
+        bolt_logger.removeFilter(_token_unused_filter)
     answers = AnswerCache()
     if engine is not None:
         answers.watch(engine)
@@ -192,6 +202,10 @@ def create_app(
     app.use(middleware.ProvideServices(services))
     register_listeners(app)
     return app
+
+
+def _token_unused_filter(record: logging.LogRecord) -> bool:
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def register_listeners(app: App) -> None:

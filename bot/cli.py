@@ -21,6 +21,7 @@ class UsageFailure(click.ClickException):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="queueday", message="queueday %(version)s")
 def main() -> None:
     """QueueDay: fair support-queue days for engineering teams."""
 

@@ -14,6 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The PostgreSQL advisory lock that one upgrade at a time holds (any constant bigint;
+# this one spells "queueday" in ASCII, well out of the way of other applications' keys).
+MIGRATION_LOCK_KEY = 0x7175657565646179
 
 
 class MigrationError(RuntimeError):
@@ -47,7 +50,15 @@ def is_current(engine: Engine) -> bool:
 
 @contextmanager
 def _migration_connection(engine: Engine) -> Iterator[Connection]:
-    """One transaction for the whole run; SQLite's foreign keys off while tables are copied.
+    """One transaction for the whole run, holding the migration lock; SQLite's foreign keys
+    off while tables are copied.
+
+    The lock: `serve` and `worker` both upgrade on start, often at the same moment. On
+    PostgreSQL the transaction first takes an advisory lock (released at commit), so a
+    second upgrade waits for the first and then finds the schema at head; without it the
+    second failed creating tables the first had just made. On SQLite the transaction is
+    BEGIN IMMEDIATE, which holds the write lock from the start (a second upgrade waits
+    out the busy timeout).
 
     Batch mode rebuilds a SQLite table by copying it and dropping the old one; with
     foreign keys on, that drop would cascade or fail. The pragma only takes effect
@@ -63,6 +74,10 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
                 yield connection
                 if sqlite:
                     broken = connection.execute(text("PRAGMA foreign_key_check")).fetchall()

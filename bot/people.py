@@ -1,4 +1,5 @@
-"""What Slack knows about a person: the name and timezone QueueDay shows and plans with."""
+"""What Slack knows about a person: the name and timezone QueueDay shows and plans with,
+and the email that matches them in imported history (with the users:read.email scope)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Profile:
-    """A Slack user's id, the name to show and their timezone (if Slack has one)."""
+    """A Slack user's id, the name to show, their timezone and email (if Slack says)."""
 
     user: str
     name: str
     timezone: str | None = None
+    email: str | None = None
 
 
 def profile_of(client: WebClient, user: str, fallback: str | None = None) -> Profile:
-    """The person's real name and timezone from `users.info`; the fallback name (the
+    """The person's real name, timezone and email from `users.info`; the fallback name (the
     label Slack put in a mention, or their handle) when Slack does not say."""
     try:
         response = client.users_info(user=user)
@@ -38,4 +40,8 @@ def profile_of(client: WebClient, user: str, fallback: str | None = None) -> Pro
         or user
     )
     timezone = data.get("tz") or None
-    return Profile(user, str(name), str(timezone) if timezone else None)
+    # Slack gives profile.email only to apps with users:read.email (and never for bots).
+    email = details.get("email") or None
+    return Profile(
+        user, str(name), str(timezone) if timezone else None, str(email) if email else None
+    )

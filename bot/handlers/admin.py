@@ -34,6 +34,7 @@ def create(ctx: CommandContext) -> Outcome:
             team_id=ctx.team_id,
             actor=ctx.user_id,
             actor_name=me.name,
+            actor_email=me.email,
             now=ctx.now,
             name=request.rotation.lower(),
             workspace_name=ctx.services.installation.team_name,
@@ -67,7 +68,9 @@ def add(ctx: CommandContext) -> Outcome:
             rotation=ref.name,
             actor=ctx.user_id,
             now=ctx.now,
-            people=[uc.NewMember(p.user, p.name, timezone=p.timezone) for p in people],
+            people=[
+                uc.NewMember(p.user, p.name, email=p.email, timezone=p.timezone) for p in people
+            ],
         )
     new = tuple(m.user for m in result.added)
     return Outcome(

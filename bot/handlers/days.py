@@ -45,6 +45,7 @@ def join(ctx: CommandContext) -> Outcome:
             now=ctx.now,
             name=me.name,
             timezone=me.timezone,
+            email=me.email,
         )
     return Outcome(joined(member, ref.name), refresh=(ctx.user_id,))
 

@@ -170,12 +170,13 @@ def join_rotation(
     now: datetime,
     name: str,
     timezone: str | None = None,
+    email: str | None = None,
 ) -> MemberInfo:
     """Join a rotation oneself (anyone in the workspace), as of today."""
     check_now(now)
     with unit_of_work(session):
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
-        person = NewMember(actor, name, timezone=timezone)
+        person = NewMember(actor, name, email=email, timezone=timezone)
         result = info(_add(session, row, actor=actor, now=now, person=person))
     return result
 

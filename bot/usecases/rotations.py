@@ -202,6 +202,7 @@ def create_rotation(
     name: str,
     workspace_name: str = "",
     enterprise_id: str | None = None,
+    actor_email: str | None = None,
     **settings: Unpack[RotationChanges],
 ) -> RotationSettings:
     """Create a rotation (and its workspace on first use); its creator becomes its admin."""
@@ -231,6 +232,7 @@ def create_rotation(
                 rotation_id=rotation.id or 0,
                 user_id=actor,
                 display_name=actor_name or actor,
+                email=actor_email.strip().lower() if actor_email else None,
                 role=Role.ADMIN,
                 joined=None,
                 created_at=now,

@@ -424,12 +424,22 @@ class FakeSlack:
                 "real_name": f"User {user_id}",
                 "tz": "Europe/Berlin",
                 "is_bot": False,
-                "profile": {"real_name": f"User {user_id}", "display_name": user_id.lower()},
+                # As Slack answers an app with users:read.email.
+                "profile": {
+                    "real_name": f"User {user_id}",
+                    "display_name": user_id.lower(),
+                    "email": email_of(user_id),
+                },
             },
         )
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
+
+
+def email_of(user_id: str) -> str:
+    """The email the fake's users.info gives a user it was not told about."""
+    return f"{user_id.lower()}@example.test"
 
 
 def response_name(url: str) -> str:

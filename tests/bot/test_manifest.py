@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -11,9 +13,11 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
 
 from bot.app import SlackConfig, create_app
 from bot.commands import COMMAND, SUBCOMMANDS
+from bot.handlers.admin import CHANNEL_PREFIXES
 from bot.web import SLACK_EVENTS_PATH
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.server import ROOT
@@ -21,6 +25,29 @@ from tests.bot.slack_requests import signature
 
 SECRET = "manifest-secret"
 MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+BOT_SCOPES = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+# Every Web API method the app calls -> the bot scopes it needs where QueueDay calls it
+# (from the method pages on docs.slack.dev). Empty: the bot token alone will do.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "chat.getPermalink": (),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.postMessage": ("chat:write",),  # DMs and the rotation's channel
+    # A reacted-to message in a public or private rotation channel; the worker's DM.
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
+    "conversations.replies": ("channels:history", "groups:history"),
+    "conversations.open": ("im:write",),  # a DM with one person
+    # profile.email is left out without users:read.email.
+    "users.info": ("users:read", "users:read.email"),
+    "views.open": (),  # needs a trigger_id, no scope
+    "views.publish": (),  # the person's own App Home
+}
+# Subscribed events -> the scopes Slack requires to deliver them.
+EVENT_SCOPES: dict[str, tuple[str, ...]] = {
+    "app_home_opened": (),
+    "reaction_added": ("reactions:read",),
+}
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +85,49 @@ def test_request_urls_point_at_the_slack_endpoint() -> None:
 def test_app_home_and_scopes() -> None:
     home = MANIFEST["features"]["app_home"]
     assert home["home_tab_enabled"] and home["messages_tab_enabled"]
-    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "im:write", "users:read", "reactions:read"} <= scopes
-    assert "app_mentions:read" not in scopes  # no app_mention listener
+    assert "commands" in BOT_SCOPES  # the slash command and the message shortcuts
+    assert "app_mentions:read" not in BOT_SCOPES  # no app_mention listener
+
+
+def web_api_methods_called() -> dict[str, set[str]]:
+    """Each Web API method called in bot/ (slack_sdk's `client.chat_postMessage(` or an
+    `api_call("…")`), with the files that call it."""
+    names = {
+        name: re.findall(r'api_call\(\s*"([^"]+)"', inspect.getsource(method))
+        for name, method in inspect.getmembers(WebClient, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        called = [m for n in re.findall(r"\.(\w+)\(", source) for m in names.get(n, [])]
+        called += re.findall(r"api_call\(\s*[\"']([\w.]+)[\"']", source)
+        for method in called:
+            found.setdefault(method, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_web_api_method_called_has_its_scopes_in_the_manifest() -> None:
+    called = web_api_methods_called()
+    assert {"chat.postMessage", "users.info", "views.publish"} <= set(called)  # the grep works
+    unknown = {m: sorted(where) for m, where in called.items() if m not in METHOD_SCOPES}
+    assert not unknown, f"add these methods and their scopes to METHOD_SCOPES: {unknown}"
+    assert set(METHOD_SCOPES) == set(called), "METHOD_SCOPES lists methods nobody calls"
+    missing = {m: sorted(set(s) - BOT_SCOPES) for m, s in METHOD_SCOPES.items()}
+    assert {m: s for m, s in missing.items() if s} == {}
+
+
+def test_every_subscribed_event_has_its_scopes_in_the_manifest() -> None:
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert set(events) == set(EVENT_SCOPES)
+    assert {s for e in events for s in EVENT_SCOPES[e]} <= BOT_SCOPES
+
+
+def test_private_channels_have_the_scopes_public_ones_have() -> None:
+    """A rotation's channel may be private (G…): each channels: scope has its groups: twin."""
+    assert "G" in CHANNEL_PREFIXES
+    public = {s for s in BOT_SCOPES if s.startswith("channels:")}
+    assert public and {s.replace("channels:", "groups:") for s in public} <= BOT_SCOPES
 
 
 def test_the_slash_command_is_ours_and_escapes_mentions() -> None:

@@ -11,9 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 import bot.usecases as uc
+from bot.usecases.history_import import HistoryRow, import_history
 from storage.db import make_engine
+from storage.models import Member
 from storage.models import Rotation as RotationRow
-from tests.bot.fake_slack import RESPONSE_URL, FakeSlack
+from tests.bot.fake_slack import RESPONSE_URL, FakeSlack, email_of
 from tests.bot.flows import (
     TEAM,
     Person,
@@ -404,6 +406,24 @@ def test_add_remove_and_admin(team: Rotation, as_: Callable[..., Person], fake: 
         assert "Only an admin" in text_of(refused), text
     two = admin.command(f"remove <@{team.people[0]}> <@{team.people[1]}>")
     assert "one person at a time" in text_of(two)
+
+
+def test_people_added_or_joining_through_slack_are_matched_by_email_in_history(
+    team: Rotation, as_: Callable[..., Person], db: Engine
+) -> None:
+    added, joining = (f"U0MAIL{n}{team.channel[1:]}" for n in (1, 2))
+    assert "Added" in text_of(as_(team.admin).command(f"add <@{added}>"))
+    assert "You joined" in text_of(as_(joining).command("join"))
+    with Session(db) as session:
+        rows = session.exec(select(Member).where(Member.user_id.in_([added, joining]))).all()  # type: ignore[attr-defined]
+    assert {m.user_id: m.email for m in rows} == {u: email_of(u) for u in (added, joining)}
+    day = now().date() - timedelta(days=1)
+    history = [HistoryRow(1, day, email_of(added).upper()), HistoryRow(2, day, email_of(joining))]
+    with team.session() as session:
+        report = import_history(
+            session, team_id=TEAM, rotation=team.name, actor=team.admin, now=now(), rows=history
+        )
+    assert (report.unknown, report.imported) == ((), 2)
 
 
 def test_plan_preview_and_publish_button(

@@ -1,4 +1,5 @@
-"""Reading the text Slack sends with a slash command: mentions, channels, links and tags.
+"""Slack's text both ways: reading a command's mentions, channels, links and tags, and
+writing outside text (`escape`, `link`) so that it shows as typed.
 
 Slack escapes `&`, `<` and `>` in what people type and, with "escape channels, users and
 links" on (manifest.yml sets it), turns a picked person into `<@U123|name>`, a channel
@@ -63,6 +64,34 @@ Token = str | UserRef | ChannelRef | Link
 def unescape(text: str) -> str:
     """Slack's three HTML escapes back to the characters typed."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape(text: str) -> str:
+    """Outside text (a tracker's title, a name, a note) as mrkdwn that shows it verbatim.
+
+    Slack's three escapes, so `<!channel>` or `<https://evil.example|click>` in a title
+    shows as typed instead of pinging everyone or disguising a link. QueueDay stores
+    text unescaped and calls this once, where the text becomes mrkdwn.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_LINKABLE = ("https://", "http://", "mailto:", "webcal://")
+_URL_QUOTES = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "\n": "%0A", "\t": "%09"}
+
+
+def link(url: str, label: str | None = None) -> str:
+    """A mrkdwn link to `url` showing `label` (escaped), or the label alone as text.
+
+    The URL comes from outside too: a `|` or `>` in it would end the link early and
+    let the rest pose as a label, so those are percent-encoded; a URL that is not
+    http(s), mailto or webcal is not linked at all.
+    """
+    shown = escape(label if label is not None else url)
+    if not url.lower().startswith(_LINKABLE):
+        return shown
+    safe = "".join(_URL_QUOTES.get(c, c) for c in url).replace("&", "&amp;")
+    return f"<{safe}|{shown}>"
 
 
 def tokenize(text: str) -> list[Token]:

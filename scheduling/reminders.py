@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduling.calendar import WorkCalendar
 
-MAX_ITEM_CHARS = 280  # one ticket or highlight line; keeps a whole digest under 3,000
+MAX_ITEM_CHARS = 280  # one ticket or highlight as shown (bot.views.reminders): a digest fits 3,000
 SEVERITY_RANK = {
     "critical": 0,
     "blocker": 0,
@@ -286,40 +286,3 @@ def compose(
         used |= {h.id for h in extra}
         note = "No bug tickets are waiting on the queue right now."
     return Digest(tuple(pairs), extra, note, frozenset(used))
-
-
-def _clip(text: str, limit: int = MAX_ITEM_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def ticket_line(ticket: Ticket) -> str:
-    """One line for a ticket: severity, area, title (linked when there is a URL)."""
-    title = _clip(ticket.title)
-    if ticket.url:
-        title = f"<{ticket.url}|{title}>"
-    tags = " ".join(
-        f"[{tag}]" for tag in (ticket.severity, ticket.area and f"#{ticket.area}") if tag
-    )
-    return f"{tags} {title}".strip()
-
-
-def highlight_line(highlight: Highlight) -> str:
-    """One line for a highlight, linked when there is a URL."""
-    text = _clip(highlight.text)
-    area = f" [#{highlight.area}]" if highlight.area else ""
-    return f"<{highlight.url}|{text}>{area}" if highlight.url else f"{text}{area}"
-
-
-def digest_text(digest: Digest, heading: str) -> str:
-    """The plain-text form of a digest (the notification fallback and the console view)."""
-    lines = [heading]
-    for ticket, highlight in digest.pairs:
-        lines.append(f"• Bug: {ticket_line(ticket)}")
-        if highlight is not None:
-            lines.append(f"  Working well: {highlight_line(highlight)}")
-    for highlight in digest.extra_highlights:
-        lines.append(f"• Working well: {highlight_line(highlight)}")
-    if digest.note:
-        lines.append(digest.note)
-    return "\n".join(lines)[:3000]

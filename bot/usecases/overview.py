@@ -64,7 +64,8 @@ class MyRotation:
     balance: Fraction  # today
     projected: Fraction  # at the end of what is published
     away: tuple[tuple[date, date, str], ...]  # upcoming time off: first, last, reason
-    requests: tuple[int, ...]  # open swap/cover requests waiting for this person
+    requests: tuple[int, ...]  # open swap/cover requests asking this person (in their DMs)
+    open_covers: tuple[int, ...] = ()  # open cover requests to anyone (in the channel)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def _mine(session: Session, *, team_id: str, user: str, now: datetime, limit: in
             for b in queries.time_off_of(session, rotation_id=rotation.id, member_id=member.id)
             if b.last_day >= today
         )
+        asked, open_to_all = _waiting_for(session, rotation.id, member.id)
         found.append(
             MyRotation(
                 rotation=rotation.name,
@@ -186,25 +188,29 @@ def _mine(session: Session, *, team_id: str, user: str, now: datetime, limit: in
                 balance=mine.balance,
                 projected=mine.projected,
                 away=away,
-                requests=_waiting_for(session, rotation.id, member.id),
+                requests=asked,
+                open_covers=open_to_all,
             )
         )
     return MyOverview(user, tuple(found))
 
 
-def _waiting_for(session: Session, rotation_id: int, member_id: int) -> tuple[int, ...]:
-    """Open requests asking this member, or anyone (a cover), other than their own."""
+def _waiting_for(
+    session: Session, rotation_id: int, member_id: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Open requests other than the member's own: those asking them (sent to their DMs),
+    and covers asked of anyone (posted in the channel, not in anyone's DMs)."""
     requests: list[SwapRequest] = queries.open_requests_of_rotation(
         session, rotation_id=rotation_id
     )
-    return tuple(
-        r.id
+    waiting = [
+        r
         for r in requests
-        if r.id is not None
-        and r.state == RequestState.OPEN
-        and r.requester_id != member_id
-        and r.counterpart_id in (member_id, None)
-    )
+        if r.id is not None and r.state == RequestState.OPEN and r.requester_id != member_id
+    ]
+    asked = tuple(r.id for r in waiting if r.id is not None and r.counterpart_id == member_id)
+    to_all = tuple(r.id for r in waiting if r.id is not None and r.counterpart_id is None)
+    return asked, to_all
 
 
 def home_overview(

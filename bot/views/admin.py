@@ -9,13 +9,15 @@ from fractions import Fraction
 from typing import Any
 
 from bot.commands import COMMAND
+from bot.slack_text import escape
 from bot.usecases.members import AddResult, Departure, MemberInfo
 from bot.usecases.plans import PlanPreview, PublishResult
 from bot.usecases.rotations import RotationSettings
 from bot.views import format as fmt
-from bot.views.blocks import Block, actions, button, context, escape, header, section
+from bot.views.blocks import Block, actions, button, context, header, said, section
 from bot.views.limits import Message, fit_message
 from bot.views.queue import FURTHEST, line_sections
+from scheduling.wording import plural
 
 PUBLISH = "plan:publish"
 PREVIEW_ROWS = 60
@@ -30,7 +32,7 @@ def created(settings: RotationSettings) -> Message:
         f"Next: `{COMMAND} add @person @person {name}`, `{COMMAND} config {name}` for "
         f"holidays and workdays, then `{COMMAND} plan this quarter {name}`."
     )
-    return fit_message(f"Created the rotation {settings.name}.", [section(text)])
+    return fit_message(f"Created the rotation {name}.", [section(text)])
 
 
 def added(result: AddResult) -> Message:
@@ -38,14 +40,14 @@ def added(result: AddResult) -> Message:
     if result.added:
         who = fmt.people(m.user for m in result.added)
         lines.append(f":wave: Added {who} to *{escape(result.rotation)}*.")
-    lines += [f":information_source: {escape(reason)}" for _, reason in result.skipped]
+    lines += [f":information_source: {said(reason)}" for _, reason in result.skipped]
     if result.added:
         lines.append(
             f"They get their fair share from the next plan: `{COMMAND} plan this quarter "
             f"{escape(result.rotation)}`."
         )
     text = "\n".join(lines)
-    plain = f"Added {len(result.added)} to {result.rotation}"
+    plain = f"Added {plural(len(result.added), 'person', 'people')} to {escape(result.rotation)}"
     if result.skipped:
         plain += f"; {len(result.skipped)} not added"
     return fit_message(plain + ".", [section(text)])
@@ -63,12 +65,16 @@ def removed(departure: Departure, rotation: str, today: date) -> Message:
         text = f":door: {who} leaves *{escape(rotation)}* after today; their history stays."
         if handed:
             text += f" Their days went to others: {handed}."
-    return fit_message(f"Removed {departure.user} from {rotation}.", [section(text)])
+    return fit_message(f"Removed {who} from {escape(rotation)}.", [section(text)])
 
 
 def made_admin(member: MemberInfo, rotation: str) -> Message:
     text = f":crown: {fmt.mention(member.user)} is now an admin of *{escape(rotation)}*."
-    return fit_message(f"{member.user} is now an admin of {rotation}.", [section(text)])
+    return fit_message(text.removeprefix(":crown: ").replace("*", ""), [section(text)])
+
+
+def _bold(text: str) -> str:
+    return f"*{text}*"
 
 
 def publish_value(preview: PlanPreview) -> str:
@@ -106,10 +112,10 @@ def plan_preview(preview: PlanPreview, which: str, today: date) -> Message:
     blocks: list[Block] = [
         header(f"{preview.rotation}: {which} quarter (preview)"),
         section(
-            f"{period}: *{len(preview.assignments)}* queue days for *{len(balances)}* people. "
-            f"Largest gap from a fair share at the end: *{fmt.balance(worst).lstrip('+')}* "
-            f"day(s). Against what is published: {len(preview.added)} added, "
-            f"{len(preview.removed)} removed."
+            f"{period}: {_bold(plural(len(preview.assignments), 'queue day'))} for "
+            f"{_bold(plural(len(balances), 'person'))}. Largest gap from a fair share at the "
+            f"end: *{fmt.balance_days(worst)}*. Against what is published: "
+            f"{len(preview.added)} added, {len(preview.removed)} removed."
         ),
     ]
     if preview.unfilled:
@@ -121,8 +127,7 @@ def plan_preview(preview: PlanPreview, which: str, today: date) -> Message:
     furthest = sorted(balances, key=lambda u: (-abs(balances[u]), u))[:FURTHEST]
     rows = sorted(balances, key=lambda u: (-counts[u], u))
     lines = ["*Days and balance at the end, per person*"] + [
-        f"• {fmt.mention(u)}  {counts[u]} day{'s' if counts[u] != 1 else ''} · "
-        f"balance {fmt.balance(balances[u])}"
+        f"• {fmt.mention(u)}  {plural(counts[u], 'day')} · balance {fmt.balance(balances[u])}"
         for u in rows[:PREVIEW_ROWS]
     ]
     if len(rows) > PREVIEW_ROWS:
@@ -147,8 +152,8 @@ def plan_preview(preview: PlanPreview, which: str, today: date) -> Message:
     )
     blocks.append(context("Nothing changes until you publish; people then get their days."))
     plain = (
-        f"Plan preview for {preview.rotation} {preview.start}..{preview.end}: "
-        f"{len(preview.assignments)} days, largest gap {fmt.balance(worst)}"
+        f"Plan preview for {escape(preview.rotation)} {period}: "
+        f"{plural(len(preview.assignments), 'day')}, largest gap {fmt.balance_days(worst)}"
     )
     return fit_message(plain, blocks)
 
@@ -157,16 +162,17 @@ def published(result: PublishResult, today: date) -> Message:
     period = fmt.day_range(result.start, result.end, today=today)
     text = (
         f":rocket: Published *{escape(result.rotation)}* version {result.version} for {period}: "
-        f"{len(result.assignments)} queue days, {len(result.added)} added and "
+        f"{plural(len(result.assignments), 'queue day')}, {len(result.added)} added and "
         f"{len(result.removed)} removed against the last version."
     )
     if result.unfilled:
-        text += f" {len(result.unfilled)} day(s) are short of people."
+        short = plural(len(result.unfilled), "day")
+        text += f" {short} {'is' if len(result.unfilled) == 1 else 'are'} short of people."
     blocks = [
         section(text),
         context(f"`{COMMAND} schedule` shows the days; everyone's App Home is updated."),
     ]
-    return fit_message(f"Published {result.rotation} version {result.version}.", blocks)
+    return fit_message(f"Published {escape(result.rotation)} version {result.version}.", blocks)
 
 
 def welcome(rotation: str, by: str) -> Message:
@@ -177,4 +183,4 @@ def welcome(rotation: str, by: str) -> Message:
         f"the next plan is published, and `{COMMAND} away &lt;dates&gt;` keeps you off days "
         "you are away."
     )
-    return fit_message(f"You were added to the {rotation} rotation.", [section(text)])
+    return fit_message(f"You were added to the {escape(rotation)} rotation.", [section(text)])

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
+
+from bot.slack_text import escape
+from bot.views.format import day, day_range
 
 Block = dict[str, Any]
 
@@ -67,11 +71,6 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
     return block
 
 
-def escape(text: str) -> str:
-    """Text shown verbatim in mrkdwn: Slack's three escapes, so `<@x>` is not a mention."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 _MENTION = re.compile(r"&lt;([@#][UWCG][A-Z0-9]{1,20})&gt;")
 
 
@@ -81,6 +80,35 @@ def quote_safe(text: str) -> str:
     What people type is shown back to them, so `<!channel>` must stay text.
     """
     return _MENTION.sub(r"<\1>", escape(text))
+
+
+_ISO_DAYS = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?\b")
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+
+
+def friendly_dates(text: str) -> str:
+    """ISO dates (and `first..last` ranges) in a message as the rest of QueueDay shows
+    days, `Tue 22 Dec 2026`; inside a code span they are what someone typed, so they stay.
+
+    Use cases word their refusals with ISO dates, which suit the command line; Slack
+    replies show them the friendly way.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            first = date.fromisoformat(match.group(1))
+            last = date.fromisoformat(match.group(2)) if match.group(2) else first
+        except ValueError:
+            return match.group(0)
+        return day_range(first, last) if match.group(2) else day(first)
+
+    parts = _CODE_SPAN.split(text)
+    return "".join(p if p.startswith("`") else _ISO_DAYS.sub(one, p) for p in parts)
+
+
+def said(message: str) -> str:
+    """A use case's refusal as mrkdwn: escaped, its mentions kept, its days friendly."""
+    return quote_safe(friendly_dates(message))
 
 
 def code(text: str, *, limit: int = 60) -> str:

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack_text import escape
 from bot.usecases.capture import NoteKind, Saved
-from bot.views.blocks import Block, context, escape, plain_text, quote_safe, section
+from bot.views.blocks import Block, context, plain_text, section
 from bot.views.limits import Message, clip, fit_message, fit_view
 
 CAPTURE = "capture:save"  # the modal's callback id
@@ -188,4 +189,4 @@ def saved_by_reaction(saved: Saved, emoji: str) -> Message:
         text = f":{emoji}: Saved as {what} #{saved.id} in *{escape(saved.rotation)}*."
     else:
         text = f":{emoji}: Already saved as {what} #{saved.id} in *{escape(saved.rotation)}*."
-    return fit_message(quote_safe(text).replace("&lt;", "<"), [section(text)])
+    return fit_message(text, [section(text)])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.slack_text import escape
 from bot.usecases.rotations import RotationChanges, RotationSettings
-from bot.views.blocks import Block, context, escape, plain_text, section
+from bot.views.blocks import Block, context, plain_text, section
 from bot.views.limits import Message, fit_message, fit_view
 from scheduling.model import WEEKDAY_NAMES
+from scheduling.wording import plural
 
 CALLBACK = "config"
 VALUE = "value"
@@ -144,7 +146,7 @@ def saved(settings: RotationSettings) -> Message:
     """The DM after the settings modal was saved: the settings as they now are."""
     region = " / ".join(x for x in (settings.country, settings.subdivision) if x) or "none"
     reminders = (
-        f"at {settings.reminder_time}, {settings.reminder_days_before} day(s) before"
+        f"at {settings.reminder_time}, {plural(settings.reminder_days_before, 'day')} before"
         if settings.reminders_enabled
         else "off"
     )
@@ -154,4 +156,4 @@ def saved(settings: RotationSettings) -> Message:
         f"{' '.join(settings.workdays)}, {settings.slots_per_day} per day, reminders "
         f"{reminders}. The next plan uses them."
     )
-    return fit_message(f"Saved the settings of {settings.name}.", [section(text)])
+    return fit_message(f"Saved the settings of {escape(settings.name)}.", [section(text)])

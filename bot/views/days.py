@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.commands import COMMAND
+from bot.slack_text import escape
 from bot.usecases.members import Departure, MemberInfo
 from bot.usecases.overview import AwayEntry
 from bot.usecases.time_off import TimeOffResult
 from bot.views import format as fmt
-from bot.views.blocks import Block, button, context, escape, section
+from bot.views.blocks import Block, button, context, section
 from bot.views.limits import Message, fit_message
 from scheduling.model import DayEntry
 
@@ -31,7 +32,7 @@ def joined(member: MemberInfo, rotation: str) -> Message:
         f":wave: You joined *{escape(rotation)}*. The next plan gives you your fair share "
         f"of days; `{COMMAND} my` shows them once an admin publishes it."
     )
-    return fit_message(f"You joined {rotation}.", [section(text)])
+    return fit_message(f"You joined {escape(rotation)}.", [section(text)])
 
 
 def left(departure: Departure, rotation: str, today: date) -> Message:
@@ -44,7 +45,7 @@ def left(departure: Departure, rotation: str, today: date) -> Message:
         ) + _handed(departure.replacements, today)
         if departure.released and not departure.replacements:
             text += f" Days given up: {fmt.days(departure.released, today=today)}."
-    return fit_message(f"You left {rotation}.", [section(text)])
+    return fit_message(f"You left {escape(rotation)}.", [section(text)])
 
 
 def away_booked(results: Sequence[TimeOffResult], today: date, note: str) -> Message:
@@ -64,7 +65,9 @@ def away_booked(results: Sequence[TimeOffResult], today: date, note: str) -> Mes
             text += f" Nobody could take {fmt.days(short, today=today)}; an admin will see it."
     else:
         text += " You had no queue days then."
-    return fit_message(f"Booked time off {first.isoformat()}..{last.isoformat()}.", [section(text)])
+    return fit_message(
+        f"Booked time off {fmt.day_range(first, last, today=today)}.", [section(text)]
+    )
 
 
 def away_list(entries: Sequence[AwayEntry], today: date) -> Message:
@@ -88,7 +91,7 @@ def away_list(entries: Sequence[AwayEntry], today: date) -> Message:
         context(f"`{COMMAND} away cancel &lt;date&gt;` cancels the time off on that date.")
     )
     plain = "Your time off: " + "; ".join(
-        f"{first.isoformat()}..{last.isoformat()}" for first, last, _ in grouped
+        fmt.day_range(first, last, today=today) for first, last, _ in grouped
     )
     return fit_message(plain, blocks)
 
@@ -101,9 +104,7 @@ def away_cancelled(results: Sequence[TimeOffResult], today: date) -> Message:
     filled = [e for r in results for e in r.replacements if e.member == r.user]
     if filled:
         text += f" You are back on {fmt.days((e.day for e in filled), today=today)}."
-    return fit_message(
-        f"Cancelled time off {first.isoformat()}..{last.isoformat()}.", [section(text)]
-    )
+    return fit_message(f"Cancelled time off {when}.", [section(text)])
 
 
 def taken_over(rotation: str, days: Sequence[date], by: str) -> Message:
@@ -113,4 +114,4 @@ def taken_over(rotation: str, days: Sequence[date], by: str) -> Message:
         f":inbox_tray: You have new queue days in *{escape(rotation)}*: *{shown}*, "
         f"which {fmt.mention(by)} can no longer do. They count towards your fair share."
     )
-    return fit_message(f"New queue days in {rotation}: {shown}", [section(text)])
+    return fit_message(f"New queue days in {escape(rotation)}: {shown}", [section(text)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.views.blocks import context, quote_safe, section
+from bot.views.blocks import context, said, section
 from bot.views.help import HELP_HINT
 from bot.views.limits import Message, fit_message
 
@@ -28,5 +28,5 @@ def other_workspace() -> Message:
 
 def refusal(message: str) -> Message:
     """A use case's refusal (not allowed, not found, a conflict), said as it is."""
-    text = f":no_entry_sign: {quote_safe(message)}"
+    text = f":no_entry_sign: {said(message)}"
     return fit_message(text, [section(text), context(HELP_HINT)])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from fractions import Fraction
 
+from bot.slack_text import escape
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_USER_ID = re.compile(r"[UWB][A-Z0-9]{1,20}")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -52,9 +56,19 @@ def balance(value: Fraction) -> str:
     return f"{rounded:+.2f}".rstrip("0").rstrip(".")
 
 
+def balance_days(value: Fraction) -> str:
+    """A distance from a fair share, unsigned, with its unit: `1 day`, `0.5 days`."""
+    shown = balance(value).lstrip("+-")
+    return f"{shown} day" if shown == "1" else f"{shown} days"
+
+
 def mention(user: str) -> str:
-    """A Slack mention of a user id (shown by Slack as their name)."""
-    return f"<@{user}>"
+    """A Slack mention of a user id (shown by Slack as their name).
+
+    Ids come from imports and hooks too: anything that is not a Slack user id is shown
+    as escaped text, never as markup.
+    """
+    return f"<@{user}>" if _USER_ID.fullmatch(user) else escape(user)
 
 
 def people(users: Iterable[str]) -> str:

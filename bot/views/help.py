@@ -6,7 +6,8 @@ import functools
 
 from bot.commands import COMMAND, GROUPS, NAMES, SUBCOMMANDS, CommandError, Subcommand
 from bot.dates import DATE_FORMS, RANGE_FORMS
-from bot.views.blocks import Block, code, context, divider, escape, header, quote_safe, section
+from bot.slack_text import escape
+from bot.views.blocks import Block, code, context, divider, header, said, section
 from bot.views.limits import Message, fit_message
 
 HELP_HINT = f"Type `{COMMAND} help` for every command, or `{COMMAND} help &lt;subcommand&gt;`."
@@ -82,7 +83,7 @@ def unknown_subcommand(word: str, suggestion: str | None) -> Message:
 
 def command_error(error: CommandError) -> Message:
     """A subcommand with arguments it cannot take: what was wrong, then its usage."""
-    lines = [f":warning: {quote_safe(error.message)}"]
+    lines = [f":warning: {said(error.message)}"]
     if error.subcommand is not None:
         sub = error.subcommand
         lines.append(f"Usage: `{COMMAND} {escape(sub.usage)}`")

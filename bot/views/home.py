@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.commands import COMMAND
+from bot.slack_text import escape
 from bot.usecases.overview import HomeOverview
-from bot.views.blocks import Block, actions, button, context, divider, escape, header, section
+from bot.views import format as fmt
+from bot.views.blocks import Block, actions, button, context, divider, header, section
 from bot.views.help import HELP_HINT
 from bot.views.limits import fit_view
 from bot.views.mine import Feed, feed_blocks, rotation_summary
@@ -27,7 +29,7 @@ def home_view(
 ) -> dict[str, Any]:
     """The Home tab of `user_id`: their rotations when they are in any (or `sections`),
     else a start-here guide."""
-    blocks: list[Block] = [header("QueueDay"), section(f"Hi <@{user_id}>!")]
+    blocks: list[Block] = [header("QueueDay"), section(f"Hi {fmt.mention(user_id)}!")]
     if overview is not None and overview.me.rotations:
         blocks += _overview_blocks(overview, feeds)
     elif sections:

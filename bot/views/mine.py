@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.commands import COMMAND
+from bot.slack_text import escape, link
 from bot.usecases.overview import MyOverview, MyRotation
 from bot.views import format as fmt
-from bot.views.blocks import Block, actions, button, context, escape, header, section
+from bot.views.blocks import Block, actions, button, context, header, section
 from bot.views.limits import Message, fit_message
+from scheduling.wording import plural
 
 RESET_FEED = "feeds:reset"
 
@@ -46,9 +48,27 @@ def rotation_summary(mine: MyRotation) -> str:
         lines.append(f":palm_tree: Away {fmt.day_range(first, last, today=mine.today)}{reason}")
     if mine.requests:
         count = len(mine.requests)
-        noun = "request waits" if count == 1 else "requests wait"
-        lines.append(f":incoming_envelope: {count} swap or cover {noun} for you (see your DMs)")
+        verb = "waits" if count == 1 else "wait"
+        asked = plural(count, "swap or cover request")
+        lines.append(f":incoming_envelope: {asked} {verb} for you (see your DMs)")
+    if mine.open_covers:
+        count = len(mine.open_covers)
+        verb = "needs" if count == 1 else "need"
+        days = plural(count, "day")
+        lines.append(
+            f":raising_hand: {days} in the channel {verb} someone to take over "
+            "(anyone may take one: *Take it* on the request)"
+        )
     return "\n".join(lines)
+
+
+def feed_line(title: str, url: str, webcal: str) -> str:
+    """A calendar feed as a line: its title, the subscribe link, and the web link.
+
+    The web link is labelled by its real scheme (`http link` under an http base URL).
+    """
+    scheme = url.partition("://")[0].lower() or "web"
+    return f"• {escape(title)}: {link(webcal, 'subscribe')} · {link(url, f'{scheme} link')}"
 
 
 def feed_blocks(feeds: Sequence[Feed]) -> list[Block]:
@@ -56,7 +76,7 @@ def feed_blocks(feeds: Sequence[Feed]) -> list[Block]:
     if not feeds:
         return []
     lines = ["*Calendar feeds* (subscribe in your calendar app; keep the links private)"]
-    lines += [f"• {escape(f.title)}: <{f.webcal}|subscribe> · <{f.url}|https link>" for f in feeds]
+    lines += [feed_line(f.title, f.url, f.webcal) for f in feeds]
     return [
         section("\n".join(lines)),
         actions(button("Reset my links", RESET_FEED, value="reset", style="danger")),
@@ -81,7 +101,7 @@ def my_message(overview: MyOverview, feeds: Sequence[Feed] = ()) -> Message:
         )
     )
     plain = "; ".join(
-        f"{m.rotation}: next {fmt.days(m.next_days[:3], today=m.today)}, "
+        f"{escape(m.rotation)}: next {fmt.days(m.next_days[:3], today=m.today)}, "
         f"balance {fmt.balance(m.balance)}"
         for m in overview.rotations
     )

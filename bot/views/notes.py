@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.slack_text import escape, link
 from bot.usecases.notes import NoteInfo
-from bot.views.blocks import context, escape, quote_safe, section
+from bot.views.blocks import context, quote_safe, section
 from bot.views.limits import Message, fit_message
 
 
@@ -16,9 +17,7 @@ def saved(note: NoteInfo, rotation: str) -> Message:
         head = f":sparkles: Saved highlight #{note.id} for *{escape(rotation)}*"
         after = "It goes out next to the bug tickets, so the queue sees what works too."
     area = f" (area `{escape(note.product_area)}`)" if note.product_area else ""
-    link = (
-        f"\n<{note.url}|{escape(note.url[:60])}>" if note.url and note.url not in note.text else ""
-    )
-    text = f"{head}{area}:\n>{quote_safe(note.text)}{link}"
+    shown = f"\n{link(note.url, note.url[:60])}" if note.url and note.url not in note.text else ""
+    text = f"{head}{area}:\n>{quote_safe(note.text)}{shown}"
     plain = f"Saved {'bug ticket' if note.kind == 'ticket' else 'highlight'} #{note.id}."
     return fit_message(plain, [section(text), context(after)])

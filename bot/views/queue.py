@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from fractions import Fraction
 
 from bot.commands import COMMAND
+from bot.slack_text import escape
 from bot.usecases.overview import QueueDay, Schedule
 from bot.usecases.reports import FairnessReport, MemberBalance
 from bot.views import format as fmt
-from bot.views.blocks import Block, context, escape, header, section
-from bot.views.limits import MAX_TEXT, Message, fit_message
+from bot.views.blocks import Block, context, header, section
+from bot.views.limits import Message, fit_message
 
 # Lines per section: keeps each section's text well inside Slack's 3000 characters.
 SECTION_CHARS = 2800
@@ -34,16 +34,18 @@ def who_message(rotation: str, today: date, on: QueueDay) -> Message:
             f":headphones: {fmt.people(u for u, _ in on.people)} {verb} on the "
             f"*{escape(rotation)}* queue {when}."
         )
-        plain = f"{', '.join(n for _, n in on.people)} {verb} on the {rotation} queue {when}."
+        names = ", ".join(escape(n) for _, n in on.people)
+        plain = f"{names} {verb} on the {escape(rotation)} queue {when}."
     elif on.closed is not None:
-        text = f":palm_tree: Nobody is on the *{escape(rotation)}* queue {when}: it is {on.closed}."
-        plain = f"Nobody is on the {rotation} queue {when}: it is {on.closed}."
+        closed = escape(on.closed)
+        text = f":palm_tree: Nobody is on the *{escape(rotation)}* queue {when}: it is {closed}."
+        plain = f"Nobody is on the {escape(rotation)} queue {when}: it is {closed}."
     else:
         text = (
             f":grey_question: Nobody is on the *{escape(rotation)}* queue {when} "
             "(no plan is published for that day)."
         )
-        plain = f"Nobody is on the {rotation} queue {when}."
+        plain = f"Nobody is on the {escape(rotation)} queue {when}."
     return fit_message(plain, [section(text)], ephemeral=False)
 
 
@@ -114,12 +116,12 @@ def schedule_message(schedule: Schedule, user: str, which: str) -> Message:
             f"`{COMMAND} swap &lt;your date&gt; with @person` to trade one"
         )
     )
-    plain = f"{title} ({period}): " + "; ".join(
-        f"{on.day.isoformat()} {', '.join(n for _, n in on.people)}"
+    plain = f"{escape(title)} ({period}): " + "; ".join(
+        f"{fmt.day(on.day, today=schedule.today)} {', '.join(escape(n) for _, n in on.people)}"
         for on in schedule.days
         if on.people
     )
-    return fit_message(plain[:MAX_TEXT], blocks)
+    return fit_message(plain, blocks)
 
 
 def _row(m: MemberBalance) -> str:
@@ -142,8 +144,8 @@ def stats_message(report: FairnessReport, user: str) -> Message:
         header(f"{report.rotation}: fairness"),
         section(
             f"*{len(on_team)}* people on the team. Largest gap from a fair share: "
-            f"*{_days(report.max_abs_balance)}* today, "
-            f"*{_days(report.max_abs_projected)}* at the end of what is published "
+            f"*{fmt.balance_days(report.max_abs_balance)}* today, "
+            f"*{fmt.balance_days(report.max_abs_projected)}* at the end of what is published "
             f"({fmt.day(report.horizon, today=report.today)})."
         ),
         context(
@@ -163,14 +165,9 @@ def stats_message(report: FairnessReport, user: str) -> Message:
         lines.append(f"…and {len(everyone) - STATS_ROWS} more (`queueday export` has them all)")
     blocks += line_sections(lines)
     me = next((m for m in report.members if m.user == user), None)
-    plain = f"{report.rotation}: largest gap {_days(report.max_abs_projected)}"
+    plain = f"{escape(report.rotation)}: largest gap {fmt.balance_days(report.max_abs_projected)}"
     if me is not None:
         plain += (
             f"; your balance {fmt.balance(me.balance)} (after the plan {fmt.balance(me.projected)})"
         )
     return fit_message(plain, blocks)
-
-
-def _days(value: Fraction) -> str:
-    shown = fmt.balance(value).lstrip("+")
-    return f"{shown} day" if shown == "1" else f"{shown} days"

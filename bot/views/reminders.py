@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.commands import COMMAND
+from bot.slack_text import escape, link
 from bot.usecases.capture import Saved
 from bot.usecases.delivery import (
     Content,
@@ -31,20 +32,20 @@ from bot.views.blocks import (
     button,
     context,
     divider,
-    escape,
     header,
     plain_text,
     section,
 )
 from bot.views.limits import Message, clip, fit_message, fit_view
+from bot.views.mine import feed_line
 from scheduling.reminders import (
     DAY_KINDS,
+    MAX_ITEM_CHARS,
     MUTABLE,
     Digest,
+    Highlight,
     ReminderKind,
-    digest_text,
-    highlight_line,
-    ticket_line,
+    Ticket,
 )
 
 METADATA_EVENT = "queueday_reminder"
@@ -111,6 +112,46 @@ def _heading(content: DayContent, today: date) -> str:
     )
 
 
+def _shortened(text: str, limit: int = MAX_ITEM_CHARS) -> str:
+    """One line of at most `limit` characters (cut before escaping, so never mid-escape)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def ticket_line(ticket: Ticket) -> str:
+    """A ticket as mrkdwn: severity, area, title (linked when there is a URL).
+
+    Everything here comes from trackers and imports, so all of it is escaped.
+    """
+    title = _shortened(ticket.title)
+    shown = link(ticket.url, title) if ticket.url else escape(title)
+    tags = " ".join(
+        f"[{escape(tag)}]" for tag in (ticket.severity, ticket.area and f"#{ticket.area}") if tag
+    )
+    return f"{tags} {shown}".strip()
+
+
+def highlight_line(highlight: Highlight) -> str:
+    """A highlight as mrkdwn, linked when there is a URL; its text and area escaped."""
+    text = _shortened(highlight.text)
+    area = f" [#{escape(highlight.area)}]" if highlight.area else ""
+    return f"{link(highlight.url, text) if highlight.url else escape(text)}{area}"
+
+
+def digest_text(digest: Digest, heading: str) -> str:
+    """The fallback `text` of a reminder (notifications, the console): escaped the same."""
+    lines = [escape(heading)]
+    for ticket, highlight in digest.pairs:
+        lines.append(f"• Bug: {ticket_line(ticket)}")
+        if highlight is not None:
+            lines.append(f"  Working well: {highlight_line(highlight)}")
+    for highlight in digest.extra_highlights:
+        lines.append(f"• Working well: {highlight_line(highlight)}")
+    if digest.note:
+        lines.append(escape(digest.note))
+    return clip("\n".join(lines))
+
+
 def _pair_blocks(digest: Digest) -> list[Block]:
     blocks: list[Block] = []
     for ticket, highlight in digest.pairs:
@@ -132,7 +173,7 @@ def day_reminder(content: DayContent, *, today: date) -> Message:
     blocks: list[Block] = [section(f":wave: *{escape(heading)}*\n{intro}")]
     blocks += _pair_blocks(content.digest)
     if content.digest.note:
-        blocks.append(context(content.digest.note))
+        blocks.append(context(escape(content.digest.note)))
     blocks.append(context(SETTINGS_HINT))
     return fit_message(digest_text(content.digest, heading), blocks, ephemeral=False)
 
@@ -158,8 +199,9 @@ def end_of_day(content: EndOfDayContent, *, today: date) -> Message:
         "What was one thing that hurt, and one thing that works well? "
         "The team sees them in Friday's digest."
     )
+    text = escape(text)
     blocks = [
-        section(f":sunset: {escape(text)}"),
+        section(f":sunset: {text}"),
         actions(
             button(
                 "Share my day",
@@ -251,18 +293,16 @@ def published_days(
         listed = "\n".join(f"• {fmt.day(d, today=today)}" for d in content.days[:40])
         more = f"\n…and {len(content.days) - 40} more" if len(content.days) > 40 else ""
         text = (
-            f"The plan for {content.rotation.name} ({period}) is published. "
+            f"The plan for {name} ({period}) is published. "
             f"Your days on the support queue: {fmt.days(content.days, today=today)}."
         )
         lines = f":calendar: *{name}* is published for {period}. Your queue days:\n{listed}{more}"
     else:
-        text = f"The plan for {content.rotation.name} ({period}) is published; you have no days."
+        text = f"The plan for {name} ({period}) is published; you have no days."
         lines = f":calendar: *{name}* is published for {period}. You have no queue days in it."
     blocks: list[Block] = [section(lines)]
     if feeds:
-        links = [
-            f"• {escape(f.title)}: <{f.webcal}|subscribe> · <{f.url}|https link>" for f in feeds
-        ]
+        links = [feed_line(f.title, f.url, f.webcal) for f in feeds]
         blocks.append(section("*Keep them in your calendar*\n" + "\n".join(links)))
     else:
         blocks.append(context(f"`{COMMAND} my` shows your calendar feed link."))
@@ -277,13 +317,14 @@ def admin_preview(content: PreviewContent, *, today: date) -> Message:
     from bot.views.admin import plan_preview
 
     preview = plan_preview(content.preview, "next", today)
+    name = escape(content.rotation.name)
     lead = (
-        f":mag: The next quarter of *{escape(content.rotation.name)}* starts on "
+        f":mag: The next quarter of *{name}* starts on "
         f"{fmt.day(content.preview.start, today=today)} and is not published yet. "
         "Here is the plan QueueDay would publish; Publish sends everyone their days."
     )
     blocks = [section(lead), *preview["blocks"]]
-    text = f"Next quarter of {content.rotation.name} is not published yet. " + preview["text"]
+    text = f"Next quarter of {name} is not published yet. " + preview["text"]
     return fit_message(text, blocks, ephemeral=False)
 
 
@@ -296,7 +337,7 @@ def weekly_digest(content: DigestContent, *, today: date) -> Message:
         section(f"What hurt and what works well, from the people on *{name}*'s queue ({week})."),
         divider(),
     ]
-    lines = [f"This week on the queue ({content.rotation.name}, {week}):"]
+    lines = [f"This week on the queue ({name}, {week}):"]
     for item in content.reflections[:DIGEST_ROWS]:
         parts = []
         if item.hurt:
@@ -305,7 +346,8 @@ def weekly_digest(content: DigestContent, *, today: date) -> Message:
             parts.append(f":sparkles: *Works well:* {escape(clip(item.works, 600))}")
         area = f" · #{escape(item.area)}" if item.area else ""
         blocks.append(section(f"{fmt.mention(item.user)}{area}\n" + "\n".join(parts)))
-        lines.append(f"- {item.user}: hurt: {item.hurt or '-'}; works well: {item.works or '-'}")
+        hurt, works = escape(clip(item.hurt or "", 300)), escape(clip(item.works or "", 300))
+        lines.append(f"- {fmt.mention(item.user)}: hurt: {hurt or '-'}; works well: {works or '-'}")
     if len(content.reflections) > DIGEST_ROWS:
         blocks.append(context(f"…and {len(content.reflections) - DIGEST_ROWS} more."))
     blocks.append(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.commands import COMMAND, Subcommand
+from bot.slack_text import escape
 from bot.usecases.lookup import RotationUnclear
-from bot.views.blocks import escape, section
+from bot.views.blocks import said, section
 from bot.views.limits import Message, fit_message
 
 
@@ -15,7 +16,7 @@ def takes_rotation(sub: Subcommand) -> bool:
 
 def rotation_unclear(error: RotationUnclear, sub: Subcommand) -> Message:
     """Why no rotation was picked, the rotations to pick from and how to name one."""
-    lines = [f":compass: {error.message}"]
+    lines = [f":compass: {said(error.message)}"]
     if not error.options:
         lines.append(f"Anyone can start one: `{COMMAND} create support #support`.")
     elif takes_rotation(sub) and sub.name not in ("create",):

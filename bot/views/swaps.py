@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.slack_text import escape
 from bot.usecases.swaps import RequestInfo
 from bot.views import format as fmt
-from bot.views.blocks import Block, actions, button, context, escape, section
+from bot.views.blocks import Block, actions, button, context, said, section
 from bot.views.limits import Message, fit_message
 
 ACCEPT = "swap:accept"
@@ -46,9 +47,7 @@ def asked(request: RequestInfo, today: date, *, posted_in: str | None = None) ->
         context("You will get a message when they answer."),
         actions(button("Withdraw", WITHDRAW, value=str(request.id))),
     ]
-    return fit_message(
-        f"Request #{request.id} sent ({request.kind} of {request.day.isoformat()}).", blocks
-    )
+    return fit_message(f"Request #{request.id} sent ({request.kind} of {day}).", blocks)
 
 
 def ask(request: RequestInfo, today: date) -> Message:
@@ -62,21 +61,21 @@ def ask(request: RequestInfo, today: date) -> Message:
             f"in *{escape(request.rotation)}*: you would take their *{day}* and they would take "
             f"your *{theirs}*."
         )
-        plain = f"Swap request: their {request.day} for your {request.counterpart_day}"
+        plain = f"Swap request: their {day} for your {theirs}"
     elif request.counterpart:
         text = (
             f":raising_hand: {fmt.mention(request.requester)} asks you to cover their "
             f"*{day}* on the *{escape(request.rotation)}* queue. It counts as a day for you; "
             "later plans give it back."
         )
-        plain = f"Cover request: their {request.day.isoformat()}"
+        plain = f"Cover request: their {day}"
     else:
         text = (
             f":raising_hand: {fmt.mention(request.requester)} needs someone to take their "
             f"*{day}* on the *{escape(request.rotation)}* queue. It counts as a day for whoever "
             "takes it; later plans give it back."
         )
-        plain = f"Cover needed: {request.day.isoformat()} on {request.rotation}"
+        plain = f"Cover needed: {day} on {escape(request.rotation)}"
     buttons = [
         button(
             "Accept" if request.counterpart else "Take it",
@@ -111,11 +110,11 @@ def decided(request: RequestInfo, today: date) -> Message:
     else:
         what = _what(request, today)
         text = f":leftwards_arrow_with_hook: The {request.kind} request for {what} was withdrawn."
-    plain = f"Request #{request.id} ({request.kind} of {request.day.isoformat()}) {request.state}"
+    plain = f"Request #{request.id} ({request.kind} of {day}) {request.state}"
     return fit_message(plain, [section(text)])
 
 
 def not_done(message: str) -> Message:
     """A button that could not do what it says: why (the message stays as it was)."""
-    text = f":no_entry_sign: {escape(message)}"
+    text = f":no_entry_sign: {said(message)}"
     return fit_message(text, [section(text)], replace_original=False)

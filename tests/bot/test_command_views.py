@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -27,7 +28,7 @@ from bot.usecases.overview import (
     QueueDay,
     Schedule,
 )
-from bot.usecases.plans import PlanPreview
+from bot.usecases.plans import PlanPreview, PublishResult
 from bot.usecases.reports import FairnessReport, MemberBalance
 from bot.usecases.rotations import RotationSettings
 from bot.usecases.swaps import RequestInfo
@@ -324,3 +325,51 @@ def test_every_modal_has_a_submission_listener(bolt: App, callback_id: str) -> N
     response = bolt.dispatch(signed(body, "application/x-www-form-urlencoded"))
     assert response.status == 200
     assert json.loads(response.body)["response_action"] == "errors"  # nothing was filled in
+
+
+def test_home_counts_only_dm_requests_as_waiting_and_shows_channel_covers_apart() -> None:
+    only_channel = replace(my_rotation(), requests=(), open_covers=(7,))
+    shown = mine.rotation_summary(only_channel)
+    assert "see your DMs" not in shown
+    assert "1 day in the channel needs someone to take over" in shown
+    both = replace(my_rotation(), requests=(1,), open_covers=(7, 8))
+    shown = mine.rotation_summary(both)
+    assert "1 swap or cover request waits for you (see your DMs)" in shown
+    assert "2 days in the channel need someone" in shown
+
+
+def test_feed_links_are_labelled_by_their_real_scheme() -> None:
+    """Under an http:// base URL the web link says http; webcal:// stays webcal://."""
+    feeds = [mine.Feed("Ada's queue days", "http://localhost:3000/calendar/t.ics",
+                       "webcal://localhost:3000/calendar/t.ics")]  # fmt: skip
+    for message in (
+        mine.calendar_message(feeds),
+        mine.my_message(MyOverview("U1", (my_rotation(),)), feeds),
+    ):
+        shown = "\n".join(texts(message["blocks"]))
+        assert "<http://localhost:3000/calendar/t.ics|http link>" in shown
+        assert "<webcal://localhost:3000/calendar/t.ics|subscribe>" in shown
+        assert "https link" not in shown
+    secure = mine.feed_line("x", "https://q.test/calendar/t.ics", "webcal://q.test/calendar/t.ics")
+    assert "|https link>" in secure
+
+
+def test_counts_read_as_english() -> None:
+    one = RotationSettings(
+        "support", "C1", "Europe/Berlin", None, None, ("MO",), 1, 1, True, "09:00", 1, (), 3
+    )
+    assert "1 day before" in config.saved(one)["blocks"][0]["text"]["text"]
+    two = config.saved(replace(one, reminder_days_before=2))
+    assert "2 days before" in two["blocks"][0]["text"]["text"]
+    entry = (DayEntry(TODAY, "U1"),)
+    preview = PlanPreview("support", TODAY, TODAY, 1, entry, (Unfilled(TODAY, 1, "x"),),
+                          {"U1": Fraction(1)}, entry, ())  # fmt: skip
+    shown = "\n".join(texts(admin.plan_preview(preview, "next", TODAY)["blocks"]))
+    assert "*1 queue day* for *1 person*" in shown and "*1 day*" in shown
+    assert "(s)" not in shown
+    result = admin.published(
+        PublishResult("support", 2, TODAY, TODAY, entry, (Unfilled(TODAY, 1, "x"),), entry, ()),
+        TODAY,
+    )
+    shown = "\n".join(texts(result["blocks"]))
+    assert "1 queue day," in shown and "1 day is short of people" in shown and "(s)" not in shown

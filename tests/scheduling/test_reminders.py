@@ -15,7 +15,6 @@ from scheduling.reminders import (
     Ticket,
     compose,
     digest_due,
-    digest_text,
     due_at,
     parse_clock,
     preview_due,
@@ -214,19 +213,6 @@ def test_no_tickets_still_shows_what_works() -> None:
     assert digest.pairs == ()
     assert [h.id for h in digest.extra_highlights] == ["h1"]
     assert digest.note == "No bug tickets are waiting on the queue right now."
-
-
-def test_digest_text_respects_slack_limits_and_links() -> None:
-    long = "word " * 2000
-    tickets = [
-        Ticket(str(n), long, T0, url="https://tracker.example/1", severity="high") for n in range(3)
-    ]
-    highlights = [Highlight(f"h{n}", long, T0) for n in range(3)]
-    text = digest_text(compose(tickets, highlights), "Your support day is tomorrow")
-    assert len(text) <= 3000
-    assert text.startswith("Your support day is tomorrow")
-    assert "<https://tracker.example/1|word word" in text
-    assert text.count("Working well:") == 3
 
 
 @pytest.mark.parametrize(

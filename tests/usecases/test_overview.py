@@ -250,3 +250,21 @@ def test_settings_are_checked_one_by_one_for_a_form(team: Team) -> None:
     assert (settings.timezone, settings.country) == ("Europe/Berlin", "DE")
     with pytest.raises(uc.NotAllowed):
         uc.rotation_settings(team.session, team_id=TEAM, rotation="support", actor="U01")
+
+
+def test_only_requests_asking_the_person_count_as_in_their_dms(team: Team) -> None:
+    """A cover asked of anyone is posted in the channel, not DMed: it is counted apart."""
+    days = [d for d in team.days("U01") if d > NOW.date()]
+    asked = uc.request_cover(
+        team.session, team_id=TEAM, rotation="support", actor="U01", now=NOW, day=days[0],
+        counterpart="U02",
+    )  # fmt: skip
+    to_all = uc.request_cover(
+        team.session, team_id=TEAM, rotation="support", actor="U01", now=NOW, day=days[1]
+    )
+    mine = uc.my_overview(team.session, team_id=TEAM, user="U02", now=NOW).rotations[0]
+    assert (mine.requests, mine.open_covers) == ((asked.id,), (to_all.id,))
+    other = uc.my_overview(team.session, team_id=TEAM, user="U03", now=NOW).rotations[0]
+    assert (other.requests, other.open_covers) == ((), (to_all.id,))
+    own = uc.my_overview(team.session, team_id=TEAM, user="U01", now=NOW).rotations[0]
+    assert (own.requests, own.open_covers) == ((), ())  # one's own requests wait for others

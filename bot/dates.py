@@ -21,6 +21,12 @@ _T = TypeVar("_T")
 # on 2026-12-28 "jan 3" is 2027-01-03, while "dec 20" is last week, not next December.
 RECENT_PAST = timedelta(days=30)
 
+# How far from today a typed day may be. Nothing QueueDay plans or remembers is further
+# away; the use cases hold tighter bounds of their own (time off: a year past the
+# published plan), and this one keeps `9999-12-31` or `in 999 weeks` from reaching
+# date arithmetic, holiday tables or a query at all.
+REACH = relativedelta(years=5)
+
 DATE_FORMS = "`2027-01-12`, `jan 12`, `12 jan 2027`, `today`, `tomorrow`, `friday`, `next friday`"
 RANGE_FORMS = "`jan 12..jan 16`, `jan 12-jan 16`, `jan 12..16`, `2027-01-12..2027-01-16`"
 
@@ -58,6 +64,22 @@ class ImpossibleDate(DateError):
     """Text shaped like a day or range that cannot be one: `feb 30`, an end before a start."""
 
 
+class OutOfReach(ImpossibleDate):
+    """A real day too far from today (more than REACH either way) to mean anything here."""
+
+
+def within_reach(day: date, today: date, text: str) -> date:
+    """The day, or OutOfReach when it is more than REACH before or after `today`."""
+    earliest: date = today - REACH
+    latest: date = today + REACH
+    if not earliest <= day <= latest:
+        raise OutOfReach(
+            f"`{text.strip()}` is too far from today; "
+            f"give a day from {earliest.isoformat()} to {latest.isoformat()}"
+        )
+    return day
+
+
 @dataclass(frozen=True)
 class DayRange:
     """Days from `start` to `end`, both inclusive."""
@@ -89,12 +111,13 @@ def parse_day(text: str, today: date) -> date:
         today: the current day in the rotation's timezone.
 
     Raises:
-        DateError: the text names no day (or an impossible one, like `feb 30`).
+        DateError: the text names no day (or an impossible one, like `feb 30`, or one
+            more than REACH away from today).
     """
     day = _day_or_none(_normalize(text), today, after=None)
     if day is None:
         raise DateError(f"`{text.strip()}` is not a date I know; try {DATE_FORMS}")
-    return day
+    return within_reach(day, today, text)
 
 
 def _day_or_none(text: str, today: date, *, after: date | None) -> date | None:
@@ -197,7 +220,8 @@ def parse_range(text: str, today: date) -> DayRange:
     such day on or after the start (`dec 28..jan 3` crosses the new year).
 
     Raises:
-        DateError: either end is no day, or the range ends before it starts.
+        DateError: either end is no day (or is more than REACH away from today), or
+            the range ends before it starts.
     """
     norm = _normalize(text)
     for start_text, end_text in _splits(norm):
@@ -211,10 +235,10 @@ def parse_range(text: str, today: date) -> DayRange:
             raise ImpossibleDate(
                 f"`{text.strip()}` ends ({end.isoformat()}) before it starts ({start.isoformat()})"
             )
-        return DayRange(start, end)
+        return DayRange(within_reach(start, today, text), within_reach(end, today, text))
     single = _day_or_none(norm, today, after=None)
     if single is not None:
-        return DayRange(single, single)
+        return DayRange(within_reach(single, today, text), single)
     raise DateError(
         f"`{text.strip()}` is not a date or range I know; try {DATE_FORMS}, or a range: "
         f"{RANGE_FORMS}"

@@ -248,6 +248,18 @@ def plan_versions_covering(session: Session, *, rotation_id: int, day: date) -> 
     return list(session.exec(query))
 
 
+def published_periods(session: Session, *, rotation_id: int) -> list[tuple[date, date]]:
+    """The (first, last) day of each distinct period a plan version published, by first
+    day; periods published again or overlapping others are not merged here."""
+    query = (
+        select(col(PlanVersion.period_start), col(PlanVersion.period_end))
+        .where(PlanVersion.rotation_id == rotation_id)
+        .distinct()
+        .order_by(col(PlanVersion.period_start), col(PlanVersion.period_end))
+    )
+    return [(start, end) for start, end in session.exec(query)]
+
+
 def rotation_by_channel(session: Session, *, workspace_id: int, channel: str) -> Rotation | None:
     """The rotation whose channel this is (the first by name if several share it)."""
     query = (

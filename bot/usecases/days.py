@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
 from bot.usecases import audit, outbox
-from bot.usecases.errors import Conflict
+from bot.usecases.errors import Conflict, InvalidInput
 from bot.usecases.loading import planning_input
 from scheduling.model import DayEntry
 from scheduling.planner import make_plan
@@ -108,6 +111,65 @@ def release_member_days(
     return days
 
 
+@dataclass(frozen=True)
+class Published:
+    """The days a rotation's plan versions published: disjoint periods by first day."""
+
+    periods: tuple[tuple[date, date], ...]
+
+    @property
+    def end(self) -> date | None:
+        """The last published day, None before the first publish."""
+        return self.periods[-1][1] if self.periods else None
+
+    def covers(self, day: date) -> bool:
+        at = bisect.bisect_right(self.periods, (day, date.max)) - 1
+        return at >= 0 and self.periods[at][0] <= day <= self.periods[at][1]
+
+
+def published(session: Session, rotation: Rotation) -> Published:
+    """The rotation's published periods, overlapping and adjacent ones merged."""
+    assert rotation.id is not None
+    merged: list[tuple[date, date]] = []
+    for start, end in queries.published_periods(session, rotation_id=rotation.id):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return Published(tuple(merged))
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Every day from `first` to `last`, both included (none if `last` is earlier)."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# How far past the published plan people may book ahead (time off, a last day).
+BOOKING_REACH = relativedelta(years=1)
+
+
+def booking_limit(session: Session, rotation: Rotation, today: date) -> tuple[date, str]:
+    """The last day one may book: a year past the published plan (or past today, with
+    nothing published ahead), and that reason in words.
+
+    Bookings past it would do no work today (nothing is planned there yet), but an
+    unbounded one (`away 9999-12-31`) would make every later re-plan reach that far.
+    """
+    end = published(session, rotation).end
+    if end is None or end < today:
+        return today + BOOKING_REACH, "a year from today"
+    return end + BOOKING_REACH, "a year past the published plan"
+
+
+def check_booking_limit(
+    day: date, limit: tuple[date, str], what: str = "Time off can be booked"
+) -> None:
+    """Refuse a day past `limit` (from `booking_limit`), saying what the limit is."""
+    last, why = limit
+    if day > last:
+        raise InvalidInput(f"{what} up to {last:%a} {last.day} {last:%b %Y} ({why}).")
+
+
 def replan_days(
     session: Session,
     *,
@@ -119,25 +181,29 @@ def replan_days(
 ) -> list[DayEntry]:
     """Fill the open slots of `days` (from today on) and change nothing else.
 
-    Every other live day up to the end of the published horizon is handed to the planner
-    as fixed, so only the opened slots are free; the planner picks who fills them by the
-    same fairness rules as a full plan. Returns the entries added.
+    Only published days are re-planned: a day outside every published period stays
+    unplanned for the next publish, so the planner never reaches past the published
+    horizon, however far the days asked for go. Every other live day up to that horizon
+    is handed to the planner as fixed, so only the opened slots are free; the planner
+    picks who fills them by the same fairness rules as a full plan. Returns the entries
+    added.
     """
     assert rotation.id is not None
-    wanted = {day for day in days if day >= today}
+    shown = published(session, rotation)
+    wanted = {day for day in days if day >= today and shown.covers(day)}
     if not wanted:
         return []
     session.flush()
-    ahead = queries.assignments_of(session, rotation_id=rotation.id, first=today)
+    ahead = queries.assignments_of(session, rotation_id=rotation.id, first=today, last=shown.end)
     if not ahead:
         return []
     horizon = max(max(row.day for row in ahead), max(wanted))
     members = {m.id: m for m in queries.members_of(session, rotation_id=rotation.id)}
     fixed = [DayEntry(row.day, members[row.member_id].user_id) for row in ahead]
     spec = planning_input(session, rotation, start=today, end=horizon, fixed=fixed)
-    plan = make_plan(spec)
+    result = make_plan(spec)
     by_user = {m.user_id: m for m in members.values()}
-    added = sorted(entry for entry in set(plan.assignments) - set(fixed) if entry.day in wanted)
+    added = sorted(entry for entry in set(result.assignments) - set(fixed) if entry.day in wanted)
     for entry in added:
         row = place(
             session,

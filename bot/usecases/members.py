@@ -21,7 +21,12 @@ from bot.usecases.access import (
     not_in_past,
     require_admin,
 )
-from bot.usecases.days import release_member_days, replan_days
+from bot.usecases.days import (
+    booking_limit,
+    check_booking_limit,
+    release_member_days,
+    replan_days,
+)
 from bot.usecases.errors import Conflict, InvalidInput, NotAllowed
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
@@ -362,8 +367,9 @@ def remove_member(
     """Take someone off a rotation (admins only); their history is kept.
 
     Someone with no history at all (added by mistake) is deleted outright. Anyone else
-    stays as a member who left on `last_day` (default today): their days after it go
-    to others, their past days keep counting in everyone's fair shares.
+    stays as a member who left on `last_day` (default today, at most a year past the
+    published plan): their days after it go to others, their past days keep counting in
+    everyone's fair shares.
     """
     check_now(now)
     with unit_of_work(session):
@@ -415,6 +421,7 @@ def _take_off(
         return Departure(user=member.user_id, deleted=True, left=None, released=(), replacements=())
     day = last_day if last_day is not None else today
     not_in_past(day, today, "The last day")
+    check_booking_limit(day, booking_limit(session, row, today), "A last day can be set")
     return _end_membership(
         session, rotation=row, member=member, last_day=day, today=today, actor=actor, now=now
     )

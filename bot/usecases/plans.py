@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
+from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
 from bot.usecases import audit, outbox
@@ -20,6 +21,9 @@ from storage import queries
 from storage.models import Assignment, AssignmentState, Origin, PlanVersion, Rotation
 
 LONGEST_PERIOD_DAYS = 400
+# How far ahead a plan may reach: what is published bounds every later re-plan and how
+# far ahead time off can be booked (days.booking_limit), so it stays near today.
+PLAN_REACH_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,12 @@ def _compute(
         raise PastDate(f"The period ends on {end.isoformat()}, before today ({today.isoformat()}).")
     if (end - start).days > LONGEST_PERIOD_DAYS:
         raise InvalidInput("Plan at most about a year at a time.")
+    reach = today + relativedelta(years=PLAN_REACH_YEARS)
+    if end > reach:
+        raise InvalidInput(
+            f"Plans reach at most {PLAN_REACH_YEARS} years ahead, to {reach.isoformat()} "
+            f"(this one ends on {end.isoformat()})."
+        )
     first = max(start, today)
     users = {m.id or 0: m.user_id for m in queries.members_of(session, rotation_id=rotation.id)}
     live = queries.assignments_of(session, rotation_id=rotation.id, first=first, last=end)

@@ -17,7 +17,14 @@ from bot.usecases.access import (
     not_in_past,
     require_self_or_admin,
 )
-from bot.usecases.days import release_member_days, replan_days
+from bot.usecases.days import (
+    booking_limit,
+    check_booking_limit,
+    days_between,
+    published,
+    release_member_days,
+    replan_days,
+)
 from bot.usecases.errors import Conflict, InvalidInput, NotFound
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
@@ -72,6 +79,7 @@ def book_time_off(
             first_day=first_day,
             last_day=last_day,
             note=note,
+            limit=booking_limit(session, row, local_today(row, now)),
         )
     return result
 
@@ -89,7 +97,8 @@ def book_away(
     """Book time off for oneself in every rotation one is in, in one transaction.
 
     Time off belongs to the person, not to one queue: `/queueday away` frees their
-    days everywhere. Rotations they have left before `first_day` are skipped.
+    days everywhere. Rotations they have left before `first_day` are skipped. It may
+    reach as far as the furthest of their rotations allows (`booking_limit`).
     """
     check_now(now)
     with unit_of_work(session):
@@ -100,6 +109,7 @@ def book_away(
         )
         if not found:
             raise NotFound("You are not in any rotation, so there are no days to free.")
+        limit = max(booking_limit(session, r, local_today(r, now)) for r, _ in found)
         results = []
         for rotation, _ in found:  # by name: every booking locks rotations in one order
             assert rotation.id is not None
@@ -115,6 +125,7 @@ def book_away(
                     first_day=first_day,
                     last_day=last_day,
                     note=note,
+                    limit=limit,
                 )
             )
     return tuple(results)
@@ -130,8 +141,12 @@ def _book(
     first_day: date,
     last_day: date,
     note: str,
+    limit: tuple[date, str],
 ) -> TimeOffResult:
-    """Book time off for a member of a locked rotation; their days in it go to others."""
+    """Book time off for a member of a locked rotation; their days in it go to others.
+
+    `limit` is the last day that may be booked and why (days.booking_limit).
+    """
     user = member.user_id
     assert row.id is not None and member.id is not None
     today = local_today(row, now)
@@ -140,6 +155,7 @@ def _book(
         raise InvalidInput(
             f"The last day {last_day.isoformat()} is before the first {first_day.isoformat()}."
         )
+    check_booking_limit(last_day, limit)
     if (last_day - first_day).days >= LONGEST_BOOKING_DAYS:
         raise InvalidInput("Time off can be booked for at most a year at a time.")
     if member.left is not None and first_day > member.left:
@@ -264,10 +280,12 @@ def _cancel(
     )
     session.delete(block)
     session.flush()
-    days = [
-        date.fromordinal(n)
-        for n in range(max(block.first_day, today).toordinal(), block.last_day.toordinal() + 1)
-    ]
+    # Only published days can be short of people: time off booked before the bound
+    # existed may reach year 9999, so the days are cut at the published horizon.
+    end = published(session, row).end
+    days = (
+        [] if end is None else days_between(max(block.first_day, today), min(block.last_day, end))
+    )
     added = replan_days(session, rotation=row, days=days, today=today, actor=actor, now=now)
     assert block.id is not None
     return TimeOffResult(

@@ -36,6 +36,8 @@ NOTES = "Bugs and highlights"
 ADMIN = "Admins"
 GROUPS = (SEE, DAYS, NOTES, ADMIN)
 
+# Examples name people @teammate or @newcomer, never a first name: whoever reads them
+# (Ada, say) must not be shown how to swap with themselves.
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "help",
@@ -88,14 +90,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "swap <my date> with @person [<their date>]",
         "offer to trade one of your days for one of theirs",
         DAYS,
-        ("swap jan 12 with @ada jan 19", "swap next friday with @ada"),
+        ("swap jan 12 with @teammate jan 19", "swap next friday with @teammate"),
     ),
     Subcommand(
         "cover",
         "cover <date> [@person]",
         "ask someone (or anyone) to take your day",
         DAYS,
-        ("cover jan 12 @ada", "cover tomorrow"),
+        ("cover jan 12 @teammate", "cover tomorrow"),
     ),
     Subcommand(
         "reminders",
@@ -139,7 +141,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "add @person [@person …] [rotation]",
         "add people to a rotation",
         ADMIN,
-        ("add @ada @ben",),
+        ("add @newcomer @teammate",),
         admin=True,
     ),
     Subcommand(

@@ -33,6 +33,7 @@ from bot.app import Identity, SlackConfig, create_app
 from bot.commands import COMMAND
 from bot.local_slack import BOT_USER, LocalSlack, Sent
 from bot.services import Installation, utc_now
+from bot.usecases.errors import NotFound
 from bot.views.text import message_text, view_text
 
 TOKEN = "xoxb-console"
@@ -50,6 +51,7 @@ HELP = """Console commands:
 People are written @name (e.g. @ben) or @U0BEN; the console turns them into mentions."""
 
 _MENTION = re.compile(r"(?<![<\w])@([A-Za-z0-9][\w.-]*)")
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 class CountingExecutor(ThreadPoolExecutor):
@@ -82,6 +84,13 @@ class CountingExecutor(ThreadPoolExecutor):
                     return False
                 self._idle.wait(left)
         return True
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why the console will not act as a person: one line to print."""
+
+    line: str
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,10 @@ class Console:
         self.channel = channel
         self.out = out
         self.people = self._people()
-        self.user = self.find_person(user) or user
+        found = self.resolve(user)
+        if isinstance(found, Refused):
+            raise NotFound(found.line)  # `queueday console` prints it as one line, exit 2
+        self.user = found
         self.slack = LocalSlack(team_id=team_id, token=TOKEN, profiles=self._profile).start()
         self.executor = CountingExecutor(8)
         self.buttons: dict[int, Button] = {}
@@ -222,12 +234,7 @@ class Console:
         if word == "help":
             self.print(HELP)
         elif word == "as":
-            user = self.find_person(rest.lstrip("@")) or rest
-            if not user:
-                self.print("Say who: `:as ben` or `:as U0BEN`.")
-                return
-            self.user = user
-            self.print(f"You are now {self.name(user)} ({user}).")
+            self._act_as(rest.lstrip("@").strip())
         elif word == "click":
             self._click(rest)
         elif word == "remind":
@@ -237,6 +244,35 @@ class Console:
             self._print_sent(self.slack.take(), home_lines=None)
         else:
             self.print(f"Unknown console command `:{word}`.\n{HELP}")
+
+    def resolve(self, word: str) -> str | Refused:
+        """The user id `word` names: someone of the workspace, or a new person's id.
+
+        Anything else is refused: a made-up name would type as a user Slack does not
+        have, and show up later as `<@nobody>`.
+        """
+        word = word.strip().lstrip("@")
+        if not word:
+            return Refused("Say who: `:as ben` or `:as U0BEN`.")
+        user = self.find_person(word)
+        if user is None and SLACK_USER_ID.fullmatch(word):
+            user = word  # someone new to QueueDay, e.g. to try `join`
+        if user is None:
+            known = ", ".join(sorted(name.split()[0] for name, _ in self.people.values())[:12])
+            return Refused(
+                f"Nobody here is called `{word}`: name someone in this workspace "
+                f"({known or 'nobody yet'}) or give a Slack user id such as `U0BEN`."
+            )
+        return user
+
+    def _act_as(self, word: str) -> None:
+        found = self.resolve(word)
+        if isinstance(found, Refused):
+            self.print(found.line)
+            return
+        self.user = found
+        new = "" if found in self.people else ", new to this workspace"
+        self.print(f"You are now {self.name(found)} ({found}{new}).")
 
     def _remind(self, rest: str) -> None:
         """What `queueday worker` would send by a time, sent through the stand-in Slack."""

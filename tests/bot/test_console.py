@@ -159,3 +159,24 @@ def test_console_in_process_on_each_database(migrated: Engine) -> None:
     text = out.getvalue()
     assert "Ada Lovelace> who" in text and "support: fairness" in text
     assert "I don't know `nonsense`" in text and ":click <n or label>" in text
+
+
+def test_the_console_refuses_to_act_as_someone_unknown(migrated: Engine) -> None:
+    """`:as nobody` used to be taken as a user id, and later showed up as `<@nobody>`."""
+    with Session(migrated, expire_on_commit=False) as session:
+        demo.seed_demo(session, now=datetime.now(UTC))
+    out = io.StringIO()
+    console = Console(migrated, user="ada", team_id=demo.TEAM, channel=demo.CHANNEL, out=out)
+    try:
+        console.run([":as nobody", "my", ":as ben", ":as U0NEWBIE"], echo=True)
+        assert console.user == "U0NEWBIE"  # a Slack user id is someone new, e.g. to join
+    finally:
+        console.close()
+    text = out.getvalue()
+    assert "Nobody here is called `nobody`" in text and "Ben" in text
+    assert "Ada Lovelace> my" in text  # still Ada after the refusal
+    assert "You are now Ben Okafor (U0BEN)." in text
+    assert "You are now U0NEWBIE (U0NEWBIE, new to this workspace)." in text
+    assert "<@nobody>" not in text and "@nobody" not in text.replace(":as nobody", "")
+    with pytest.raises(uc.NotFound, match="Nobody here is called `nobody`"):
+        Console(migrated, user="nobody", team_id=demo.TEAM, channel=demo.CHANNEL, out=out)

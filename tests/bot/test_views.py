@@ -70,7 +70,7 @@ def test_help_for_one_subcommand_has_examples() -> None:
     message = subcommand_help(BY_NAME["swap"])
     assert_within_limits(message)
     shown = "\n".join(texts(message["blocks"]))
-    assert "swap jan 12 with @ada jan 19" in shown
+    assert "swap jan 12 with @teammate jan 19" in shown
     assert "For the rotation's admins" in "\n".join(texts(subcommand_help(BY_NAME["plan"])))
 
 
@@ -192,3 +192,14 @@ def test_fit_message_and_fit_view() -> None:
     )  # fmt: skip
     assert len(view["blocks"]) == 100
     assert len(view["title"]["text"]) <= 24
+
+
+def test_examples_never_name_someone_who_could_be_the_asker() -> None:
+    """`help swap` read by Ada suggested `swap jan 12 with @ada`: examples name others."""
+    for sub in SUBCOMMANDS:
+        for example in sub.examples:
+            for word in example.split():
+                if word.startswith("@"):
+                    assert word in ("@teammate", "@newcomer"), (sub.name, example)
+    shown = "\n".join(texts(subcommand_help(BY_NAME["cover"])))
+    assert "cover jan 12 @teammate" in shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
@@ -11,7 +13,9 @@ from sqlmodel import Session, col, select
 from bot.cli_storage import BadInput, _database
 from bot.feed_tokens import FeedKind
 from bot.settings import SecretKeyError, Settings, require_secret_key
+from bot.slack_text import shell_text
 from bot.usecases.access import SYSTEM
+from bot.usecases.errors import UseCaseError
 from bot.usecases.feeds import feed_links, reset_feed_link
 from storage.db import DatabaseURLError
 from storage.models import Member, Rotation, Workspace
@@ -37,7 +41,8 @@ def register(main: click.Group) -> None:
     "one answers 404 from then on.",
 )
 def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) -> None:
-    """Print the person's feed link and their rotation's, https:// and webcal://.
+    """Print the person's feed link and their rotation's: web (QUEUEDAY_BASE_URL's
+    scheme, https:// in production) and webcal://.
 
     One link a line on standard output (what each is goes to standard error); the
     same links every time, until someone resets one.
@@ -49,7 +54,7 @@ def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) 
         secret = require_secret_key(settings)  # the same refusal as serve and worker
     except (ValidationError, DatabaseURLError, SecretKeyError) as exc:
         raise BadInput(str(exc).splitlines()[0]) from None
-    with _database() as engine:
+    with _database() as engine, _plain_ids():
         with Session(engine, expire_on_commit=False) as session:
             team_id = team or _team_of(session, user)
             now = datetime.now(UTC)
@@ -78,6 +83,15 @@ def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) 
         click.echo(f"# {link.title}", err=True)
         click.echo(link.url)
         click.echo(link.webcal)
+
+
+@contextmanager
+def _plain_ids() -> Iterator[None]:
+    """Refusals worded for Slack (`<@U0NOPE> is not in any rotation`) with plain ids."""
+    try:
+        yield
+    except UseCaseError as exc:
+        raise BadInput(shell_text(exc.message)) from None
 
 
 def _team_of(session: Session, user: str) -> str:

@@ -142,6 +142,25 @@ def plain(text: str) -> str:
     return unescape(_ANY_ESCAPE.sub(one, text)).strip()
 
 
+def shell_text(text: str) -> str:
+    """A message meant for Slack as a shell prints it: `<@U123>` as `U123`, a channel
+    as `#name` (or its id), a link as its URL, and no HTML escapes.
+
+    Use cases word refusals for Slack, where `<@U123>` shows as a name; the command line
+    takes and prints plain ids.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        token = read_token(match.group(0))
+        if isinstance(token, UserRef):
+            return token.id
+        if isinstance(token, ChannelRef):
+            return f"#{token.name or token.id}"
+        return str(token)
+
+    return unescape(_ANY_ESCAPE.sub(one, text))
+
+
 def tag_of(token: Token) -> str | None:
     """The area a token names: `#billing`, or a channel Slack turned `#billing` into.
 

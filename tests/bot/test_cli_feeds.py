@@ -77,9 +77,11 @@ def test_without_a_key_sqlite_keeps_a_generated_one_beside_the_database(seeded: 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--member", "U99"), "<@U99> is not in any rotation here."),
+        # Plain ids in a shell: the use cases' `<@U99>` is for Slack.
+        (("--member", "U99"), "U99 is not in any rotation here."),
+        (("--member", "U0NOPE"), "U0NOPE is not in any rotation here."),
         (("--member", "U01", "--rotation", "nope"), "There is no rotation called 'nope'."),
-        (("--member", "U01", "--rotation", "backend"), "<@U01> is not a member of backend."),
+        (("--member", "U01", "--rotation", "backend"), "U01 is not a member of backend."),
         (("--member", "U01", "--team", "T404"), "This workspace (T404) has no rotations yet."),
     ],
 )

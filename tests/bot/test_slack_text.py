@@ -12,6 +12,7 @@ from bot.slack_text import (
     as_channel,
     as_user,
     plain,
+    shell_text,
     split_tags,
     tag_of,
     tokenize,
@@ -86,3 +87,10 @@ def test_a_typed_hash_name_is_not_a_channel() -> None:
         as_channel("#nowhere")
     with pytest.raises(TextError, match="is not a channel"):
         as_channel(UserRef("U1"))
+
+
+def test_shell_text_prints_plain_ids_and_urls() -> None:
+    assert shell_text("<@U0NOPE> is not in <#C1|support> &amp; <https://x.test|x>") == (
+        "U0NOPE is not in #support & https://x.test"
+    )
+    assert shell_text("<@U1|ada> and <#C2>") == "U1 and #C2"

@@ -49,6 +49,9 @@ def main() -> None:
 )
 def plan(spec_file: Path, output: Path | None, output_format: str, explain: bool) -> None:
     """Plan a rotation period from a spec file; no database, no network."""
+    if explain and output_format == "ics":
+        # A calendar has no place for reasons: refuse rather than drop them silently.
+        raise UsageFailure("--explain works with --format json or table, not ics")
     try:
         text = spec_file.read_bytes()
     except OSError as exc:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from scheduling.model import WEEKDAY_NAMES, Plan, Rotation
+from scheduling.model import WEEKDAY_NAMES, Change, Plan, Rotation
+from scheduling.wording import plural
 
 
 def plan_to_json(plan: Plan, *, explain: bool = False) -> dict[str, Any]:
@@ -83,13 +85,50 @@ def plan_table(rotation: Rotation, plan: Plan, *, explain: bool = False, width: 
         f"Largest |balance| {float(plan.max_abs_balance):.3f}, "
         f"sum of squares {float(plan.sum_of_squares):.3f}"
     )
+    # soft_wrap: a sentence is one line, however wide; the terminal wraps it, not rich.
     for gap in plan.unfilled:
-        console.print(f"{gap.day}: {gap.open_slots} open slot(s): {gap.reason}")
+        line = f"{_day(gap.day)}: {plural(gap.open_slots, 'open slot')}; {gap.reason}."
+        console.print(line, markup=False, soft_wrap=True)
     if explain:
         if plan.changes:
-            console.print("Changes from the previous plan:")
-        for change in plan.changes:
-            sign = "+" if change.action == "added" else "-"
-            who = names.get(change.member, change.member)
-            console.print(f"  {sign} {change.day} {who}: {change.reason}", markup=False)
+            console.print("Why the plan differs from the previous one:")
+        for line in change_sentences(plan.changes, names):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
     return buffer.getvalue()
+
+
+def _day(value: date) -> str:
+    return f"{value:%a} {value.isoformat()}"
+
+
+def _sentence(reason: str) -> str:
+    """A reason from the planner (`Chen Wei is away …`) as a sentence of its own."""
+    reason = reason.strip().rstrip(".")
+    return reason[:1].upper() + reason[1:] + "."
+
+
+def change_sentences(changes: Sequence[Change], names: Mapping[str, str]) -> list[str]:
+    """The changes as plain sentences, a line each: who took over from whom, and why.
+
+    A day that lost one person and gained another reads as one handover, with the
+    reason the first person came off it; any other change says what happened and why.
+    """
+    lines = []
+    by_day: dict[date, list[Change]] = defaultdict(list)
+    for change in changes:
+        by_day[change.day].append(change)
+    for day, moved in sorted(by_day.items()):
+        removed = [c for c in moved if c.action != "added"]
+        added = [c for c in moved if c.action == "added"]
+        for off, on in zip(removed, added, strict=False):
+            lines.append(
+                f"{_day(day)}: {names.get(on.member, on.member)} takes over from "
+                f"{names.get(off.member, off.member)}. {_sentence(off.reason)}"
+            )
+        for off in removed[len(added) :]:
+            who = names.get(off.member, off.member)
+            lines.append(f"{_day(day)}: {who} comes off the day. {_sentence(off.reason)}")
+        for on in added[len(removed) :]:
+            who = names.get(on.member, on.member)
+            lines.append(f"{_day(day)}: {who} is added. {_sentence(on.reason)}")
+    return lines

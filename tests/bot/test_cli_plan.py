@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,46 @@ def test_explain_says_why_days_moved_after_time_off() -> None:
     away = [c for c in plan["changes"] if c["member"] == "U0CHEN" and c["action"] == "removed"]
     assert away and "away 2027-02-08..2027-02-12" in away[0]["reason"]
     assert all(c["reason"] for c in plan["changes"])
+
+
+def test_explain_in_the_table_reads_as_sentences_a_line_each() -> None:
+    result = CliRunner().invoke(main, ["plan", str(REPLAN), "--format", "table", "--explain"])
+    assert result.exit_code == 0, result.output
+    why = result.stdout.split("Why the plan differs from the previous one:\n")[1].splitlines()
+    assert why and all(line.startswith("  ") and line.endswith(".") for line in why), why
+    assert "  Thu 2027-02-11: Ben Okafor takes over from Chen Wei. Chen Wei is away " in (
+        "\n".join(why)
+    )
+    # Each sentence is one line however long (rich used to break them mid-sentence).
+    assert all(re.match(r"  \w{3} \d{4}-\d{2}-\d{2}: ", line) for line in why), why
+
+
+def test_table_gaps_count_open_slots_in_english(tmp_path: Path) -> None:
+    gap = {
+        "start": "2027-01-04",
+        "end": "2027-01-08",
+        "slots_per_day": 2,
+        "members": [
+            {
+                "id": "U1",
+                "name": "Ada",
+                "unavailable": [{"start": "2027-01-05", "end": "2027-01-05"}],
+            },
+            {"id": "U2", "name": "Ben"},
+        ],
+    }
+    result = run(tmp_path, gap, "--format", "table")
+    assert result.exit_code == 0, result.output
+    assert "Tue 2027-01-05: 1 open slot; only 1 of 2 people available; away: Ada." in result.stdout
+    assert "(s)" not in result.stdout
+
+
+def test_explain_with_ics_is_refused_not_ignored(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["plan", str(REPLAN), "--format", "ics", "--explain"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: --explain works with --format json or table, not ics"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -277,6 +277,40 @@ def person_rotation_ids(session: Session, *, workspace_id: int, user_id: str) ->
     return list(session.exec(query))
 
 
+def in_a_rotation(session: Session, *, workspace_id: int, user_id: str) -> bool:
+    """True if the person is in a rotation of the workspace that they are not leaving
+    (a member row without a `left` day)."""
+    query = (
+        select(col(Member.id))
+        .join(Rotation, col(Rotation.id) == Member.rotation_id)
+        .where(
+            Rotation.workspace_id == workspace_id,
+            Member.user_id == user_id,
+            col(Member.left).is_(None),
+        )
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
+
+
+def revoke_person_tokens(
+    session: Session, *, workspace_id: int, user_id: str, now: datetime
+) -> list[FeedToken]:
+    """Revoke every link of the person's own feeds in the workspace; the rows revoked.
+
+    Rotation feeds (no user_id) are not touched."""
+    query = select(FeedToken).where(
+        FeedToken.workspace_id == workspace_id,
+        FeedToken.user_id == user_id,
+        col(FeedToken.revoked_at).is_(None),
+    )
+    rows = list(session.exec(query.with_for_update().order_by(col(FeedToken.id))))
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return rows
+
+
 def rotations_by_id(session: Session, *, rotation_ids: Sequence[int]) -> list[Rotation]:
     """The rotations, by id."""
     query = select(Rotation).where(col(Rotation.id).in_(list(rotation_ids)))

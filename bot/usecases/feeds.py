@@ -2,7 +2,9 @@
 
 A person's feed holds their own published and done days in every rotation of the
 workspace; a rotation's feed holds everyone's. Both cover the past year and everything
-ahead, and never show previews, planned or cancelled days.
+ahead, and never show previews, planned or cancelled days. A person's links stop (404)
+once they are taken off every rotation, and no new ones are made for them until they
+are in one again; the rotation's links and everyone else's stay as they are.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ def _feed_links(
 ) -> FeedLinks:
     workspace = load_workspace(session, team_id=team_id)
     rotations = _rotations_of(session, workspace, user, rotation, now)
+    _require_current(session, workspace, user)
     member = rotations[0][1]
     token = _link_token(session, workspace, FeedKind.PERSON, user, None, secret, now, write)
     person = _link(FeedKind.PERSON, None, f"{member.display_name}'s queue days", base_url, token)
@@ -163,6 +166,44 @@ def _rotations_of(
     if not found:
         raise NotFound(f"<@{user}> is not in any rotation here.")
     return found
+
+
+def _require_current(session: Session, workspace: Workspace, user: str) -> None:
+    """Refuse a person who has been taken off every rotation: their links were revoked
+    then (end_person_links), and none are made anew."""
+    assert workspace.id is not None
+    if not feed_queries.in_a_rotation(session, workspace_id=workspace.id, user_id=user):
+        raise NotFound(f"<@{user}> has left every rotation here, so has no calendar links.")
+
+
+def end_person_links(
+    session: Session, *, workspace_id: int, user: str, actor: str, now: datetime
+) -> int:
+    """Revoke the person's own feed links if they are now in no rotation of the
+    workspace (every member row has a `left` day, or is gone); how many were revoked.
+
+    Every removal calls this in its own transaction, after the member row changed.
+    Rotation links are shared by everyone else and are never revoked here.
+    """
+    session.flush()
+    if feed_queries.in_a_rotation(session, workspace_id=workspace_id, user_id=user):
+        return 0
+    revoked = feed_queries.revoke_person_tokens(
+        session, workspace_id=workspace_id, user_id=user, now=now
+    )
+    for row in revoked:
+        audit.record(
+            session,
+            rotation=None,
+            workspace_id=workspace_id,
+            actor=actor,
+            action="feed.revoke",
+            subject=f"feed_token:{row.id}",
+            before={"revision": row.revision},
+            after={"kind": FeedKind.PERSON.value, "owner": user, "reason": "left"},
+            now=now,
+        )
+    return len(revoked)
 
 
 def _link(kind: FeedKind, rotation: str | None, title: str, base_url: str, token: str) -> FeedLink:
@@ -300,6 +341,7 @@ def reset_feed_link(
             rotations = _rotations_of_any(session, workspace, user)
             if actor != user and not any(is_admin(session, r, actor) for r in rotations):
                 raise NotAllowed(f"Only <@{user}> or an admin can reset their calendar link.")
+            _require_current(session, workspace, user)
         subject = _subject(kind, user, row)
         owner_id = row.id if row is not None else None
         owner = FeedOwner(workspace_id=workspace.id, user_id=user, rotation_id=owner_id)

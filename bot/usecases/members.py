@@ -28,6 +28,7 @@ from bot.usecases.days import (
     replan_days,
 )
 from bot.usecases.errors import Conflict, InvalidInput, NotAllowed
+from bot.usecases.feeds import end_person_links
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
 from storage import queries
@@ -369,7 +370,7 @@ def remove_member(
     Someone with no history at all (added by mistake) is deleted outright. Anyone else
     stays as a member who left on `last_day` (default today, at most a year past the
     published plan): their days after it go to others, their past days keep counting in
-    everyone's fair shares.
+    everyone's fair shares. Taken off their last rotation, their own calendar links stop.
     """
     check_now(now)
     with unit_of_work(session):
@@ -403,7 +404,8 @@ def _take_off(
     now: datetime,
     last_day: date | None,
 ) -> Departure:
-    """Delete a member without history, else end their membership on `last_day`."""
+    """Delete a member without history, else end their membership on `last_day`; their
+    own feed links stop if this was their last rotation."""
     today = local_today(row, now)
     if member.role == Role.ADMIN:
         _keep_an_admin(session, row, member)
@@ -418,13 +420,20 @@ def _take_off(
             now=now,
         )
         session.delete(member)
-        return Departure(user=member.user_id, deleted=True, left=None, released=(), replacements=())
-    day = last_day if last_day is not None else today
-    not_in_past(day, today, "The last day")
-    check_booking_limit(day, booking_limit(session, row, today), "A last day can be set")
-    return _end_membership(
-        session, rotation=row, member=member, last_day=day, today=today, actor=actor, now=now
+        departure = Departure(
+            user=member.user_id, deleted=True, left=None, released=(), replacements=()
+        )
+    else:
+        day = last_day if last_day is not None else today
+        not_in_past(day, today, "The last day")
+        check_booking_limit(day, booking_limit(session, row, today), "A last day can be set")
+        departure = _end_membership(
+            session, rotation=row, member=member, last_day=day, today=today, actor=actor, now=now
+        )
+    end_person_links(
+        session, workspace_id=row.workspace_id, user=member.user_id, actor=actor, now=now
     )
+    return departure
 
 
 def deactivate_member(
@@ -468,4 +477,5 @@ def deactivate_member(
                     now=now,
                 )
             )
+        end_person_links(session, workspace_id=workspace.id, user=user, actor=actor, now=now)
     return results

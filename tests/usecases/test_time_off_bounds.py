@@ -36,7 +36,7 @@ def book(team: Team, first: date, last: date, user: str = "U01") -> int:
 
 def days_after(session: Session, day: date) -> list[tuple[date, str]]:
     query = (
-        select(Assignment.day, Assignment.state)
+        select(col(Assignment.day), col(Assignment.state))
         .where(Assignment.day > day)
         .order_by(col(Assignment.day))
     )

@@ -84,14 +84,14 @@ class AwayCancel:
 
 @dataclass(frozen=True)
 class Swap:
-    my_day: date
+    my_day: date | None  # None: `my next day`, the asker's first day after today
     person: UserRef
     their_day: date | None = None
 
 
 @dataclass(frozen=True)
 class Cover:
-    day: date
+    day: date | None  # None: `my next day`
     person: UserRef | None = None
 
 
@@ -288,7 +288,7 @@ def _swap(args: list[Token], today: date) -> Request:
         before.pop()
     if not before:
         raise _Refusal("say which of your days to swap first, e.g. `swap jan 12 with @ada`")
-    my_day = parse_day(" ".join(before), today)
+    my_day = _my_day(before, today)
     after = _words(args[at + 1 :], "their date")
     their_day = parse_day(" ".join(after), today) if after else None
     return Swap(my_day, as_user(args[at]), their_day)
@@ -300,8 +300,18 @@ def _cover(args: list[Token], today: date) -> Request:
     words = _words(args[:-1] if person is not None else args, "the date")
     if not words:
         raise _Refusal("say which of your days needs cover, e.g. `cover jan 12 @ada`")
-    day = parse_day(" ".join(words), today)
-    return Cover(day, as_user(person) if person is not None else None)
+    return Cover(_my_day(words, today), as_user(person) if person is not None else None)
+
+
+# One's own next queue day, whatever its date: what a README or a habit can name on any day.
+MY_NEXT_DAY = ("my", "next", "day")
+
+
+def _my_day(words: list[str], today: date) -> date | None:
+    """The asker's day as typed; None for `my next day` (the use case finds it)."""
+    if tuple(w.lower() for w in words) == MY_NEXT_DAY:
+        return None
+    return parse_day(" ".join(words), today)
 
 
 def _note_request(args: list[Token], today: date) -> Request:

@@ -89,7 +89,11 @@ def _answer(
         except uc.UseCaseError as exc:
             _tell(body, client, respond, swaps.not_done(exc.message))
             return
-    today = services.clock().date()
+        # Dates read in the rotation's own day, not UTC's (00:30 on 1 Jan in Berlin is
+        # already the new year there, so its dates need no year).
+        today = uc.find_rotation(
+            session, team_id=team, user=user, now=services.clock(), name=info.rotation
+        ).today
     outcome = swaps.decided(info, today)
     others = [u for u in (info.requester, info.counterpart) if u and u != user]
     deliver(

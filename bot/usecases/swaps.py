@@ -104,6 +104,17 @@ def _check_can_take(session: Session, rotation: Rotation, member: Member, day: d
         raise Conflict(f"{day.isoformat()} is {reason}.")
 
 
+def _next_day(session: Session, rotation: Rotation, member: Member, today: date) -> date:
+    """The member's first published day after today (`swap my next day with @ben`)."""
+    assert rotation.id is not None
+    for row in queries.assignments_of(
+        session, rotation_id=rotation.id, first=today, states=(AssignmentState.PUBLISHED,)
+    ):
+        if row.member_id == member.id and row.day > today:
+            return row.day
+    raise NotFound(f"<@{member.user_id}> has no upcoming day on {rotation.name}.")
+
+
 def _nearest_day_to_take(
     session: Session, rotation: Rotation, owner: Member, taker: Member, near: date, today: date
 ) -> date:
@@ -143,13 +154,14 @@ def request_swap(
     rotation: str,
     actor: str,
     now: datetime,
-    day: date,
+    day: date | None,
     counterpart: str,
     counterpart_day: date | None = None,
     expires_at: datetime | None = None,
     note: str = "",
 ) -> RequestInfo:
-    """Ask `counterpart` to trade their `counterpart_day` for the actor's `day`.
+    """Ask `counterpart` to trade their `counterpart_day` for the actor's `day` (None: the
+    actor's next day).
 
     Without `counterpart_day`, their upcoming day nearest to `day` that the actor could
     take is offered in return.
@@ -176,12 +188,13 @@ def request_cover(
     rotation: str,
     actor: str,
     now: datetime,
-    day: date,
+    day: date | None,
     counterpart: str | None = None,
     expires_at: datetime | None = None,
     note: str = "",
 ) -> RequestInfo:
-    """Ask `counterpart` (or, with None, anyone in the rotation) to take the actor's day."""
+    """Ask `counterpart` (or, with None, anyone in the rotation) to take the actor's `day`
+    (None: their next day)."""
     return _request(
         session,
         team_id=team_id,
@@ -204,7 +217,7 @@ def _request(
     rotation: str,
     actor: str,
     now: datetime,
-    day: date,
+    day: date | None,
     counterpart: str | None,
     counterpart_day: date | None,
     expires_at: datetime | None,
@@ -217,6 +230,8 @@ def _request(
         assert row.id is not None
         today = local_today(row, now)
         requester = find_member(session, row, actor)
+        if day is None:
+            day = _next_day(session, row, requester, today)
         not_in_past(day, today, "Your day")
         mine = _published_day(session, row, requester, day)
         other: Member | None = None

@@ -95,7 +95,9 @@ class SlackSender:
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
             parts = urlsplit(self.base_url)
-            self._conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            self._conn = http.client.HTTPConnection(
+                parts.hostname or "127.0.0.1", parts.port, timeout=10
+            )
         return self._conn
 
     def close(self) -> None:

@@ -124,6 +124,9 @@ def test_unknown_subcommand_suggests_the_closest() -> None:
         ("swap jan 12 <@U0ADA>", Swap(D(2027, 1, 12), UserRef("U0ADA"))),
         ("cover jan 12 <@U0ADA|ada>", Cover(D(2027, 1, 12), ADA)),
         ("cover tomorrow", Cover(D(2027, 1, 8))),
+        ("swap my next day with <@U0ADA|ada>", Swap(None, ADA)),
+        ("swap My Next Day with <@U0ADA|ada> jan 19", Swap(None, ADA, D(2027, 1, 19))),
+        ("cover my next day <@U0ADA|ada>", Cover(None, ADA)),
         (
             "bug Export times out #billing",
             Note("Export times out", None, ("billing",)),

@@ -16,6 +16,7 @@ from bot.cli_serve import link_secret
 from bot.settings import Settings, make_engine_from
 from bot.usecases import demo as demo_data
 from bot.usecases.errors import UseCaseError
+from scheduling.wording import plural
 from storage import migrate
 from storage.db import DatabaseURLError
 
@@ -66,7 +67,7 @@ def demo(reset: bool) -> None:
     with _upgraded() as (settings, engine), Session(engine, expire_on_commit=False) as session:
         if reset:
             deleted = demo_data.remove_demo(session, now=now)
-            click.echo(f"Removed the demo workspace ({deleted} rows).")
+            click.echo(f"Removed the demo workspace ({plural(deleted, 'row')}).")
         report = demo_data.seed_demo(session, now=now)
         where = settings.sqlalchemy_url.render_as_string(hide_password=True)
     if not report.seeded:

@@ -13,6 +13,7 @@ import click
 
 from bot.cli_serve import NotConfigured, _configure_logging, link_secret
 from bot.cli_storage import BadInput, _database, import_group
+from scheduling.wording import plural
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -228,9 +229,10 @@ def _import(path: Path, rotation: str | None, team: str | None, kind: NoteKind) 
             kind=kind,
             rows=rows,
         )
-    what = "tickets" if kind.value == "ticket" else "highlights"
+    what = "ticket" if kind.value == "ticket" else "highlight"
     click.echo(
-        f"{report.rows} rows: imported {report.added} {what}, {report.already} already known"
+        f"{plural(report.rows, 'row')}: imported {plural(report.added, what)}, "
+        f"{report.already} already known"
     )
 
 

@@ -23,6 +23,7 @@ from bot.usecases.access import SYSTEM
 from bot.usecases.backup import export_data, restore_data
 from bot.usecases.errors import UseCaseError
 from bot.usecases.history_import import HistoryRow, import_history
+from scheduling.wording import plural
 from storage import migrate
 from storage.db import DatabaseURLError
 from storage.models import Rotation, Workspace
@@ -164,7 +165,10 @@ def history(csv_file: Path, rotation: str, team: str | None, dry_run: bool) -> N
             dry_run=dry_run,
         )
     verb = "would import" if dry_run else "imported"
-    click.echo(f"{report.rows} rows: {verb} {report.imported} days, {report.already} already known")
+    click.echo(
+        f"{plural(report.rows, 'row')}: {verb} {plural(report.imported, 'day')}, "
+        f"{report.already} already known"
+    )
     for person in report.unknown:
         click.echo(f"unknown person: {person}")
     for duplicate in report.duplicates:
@@ -212,4 +216,13 @@ def restore(backup: Path) -> None:
         migrate.upgrade(engine)
         with Session(engine, expire_on_commit=False) as session:
             counts = restore_data(session, data=data, now=datetime.now(UTC))
-    click.echo("restored " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    click.echo("restored " + ", ".join(_count(n, table) for table, n in counts.items()))
+
+
+# How a restored table's rows are counted: `1 rotation`, `2 rotations`, `1 audit entry`.
+_ROW_NOUNS = {"audit": "audit entry", "time_off": "time-off block", "feeds": "feed link"}
+
+
+def _count(n: int, table: str) -> str:
+    noun = _ROW_NOUNS.get(table) or table.removesuffix("s").replace("_", " ")
+    return plural(n, noun)

@@ -13,6 +13,7 @@ from bot.usecases.access import check_now, load_rotation, local_today, require_a
 from bot.usecases.days import place
 from bot.usecases.errors import InvalidInput, NotFound
 from bot.usecases.transaction import unit_of_work
+from scheduling.wording import plural
 from storage import queries
 from storage.models import AssignmentState, Member, Origin
 
@@ -109,7 +110,7 @@ def import_history(
             return report
         if unknown:
             raise NotFound(
-                f"{len(unknown)} unknown people (add them to {row.name} first): "
+                f"{plural(len(unknown), 'unknown person')} (add them to {row.name} first): "
                 + ", ".join(list(unknown.values())[:10])
                 + (" ..." if len(unknown) > 10 else "")
             )

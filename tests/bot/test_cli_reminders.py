@@ -87,7 +87,7 @@ def test_import_tickets_with_a_header_then_again_skips_known_ids(
     assert result.exit_code == 0, result.output
     assert "3 rows: imported 3 tickets, 0 already known" in result.output
     again = run("import", "tickets", str(csv), "--rotation", "support")
-    assert "imported 1 tickets, 2 already known" in again.output
+    assert "imported 1 ticket, 2 already known" in again.output
     found = {t.text: (t.external_id, t.state, t.severity) for t in rows(seeded, Ticket)}
     assert found["Login, on Safari"] == ("hook:QD-2", "closed", "low")
     assert found["Export times out"] == ("hook:QD-1", "open", "high")

@@ -85,7 +85,7 @@ def test_import_history_dry_run_then_for_real(seeded: str, tmp_path: Path) -> No
     assert "unknown person: zoe@example.com (Zoe)" in result.output
     assert "duplicate: line 4: 2026-11-02 U01 (also line 2)" in result.output
     one_line_error(
-        run("import", "history", str(csv_file), "--rotation", "support"), "unknown people"
+        run("import", "history", str(csv_file), "--rotation", "support"), "1 unknown person ("
     )
     csv_file.write_text("2026-11-02,U01\n2026-11-03,p2@example.com\n")
     result = run("import", "history", str(csv_file), "--rotation", "support")
@@ -144,6 +144,9 @@ def test_export_and_restore_round_trip(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'restored.db'}")
     result = run("restore", str(backup))
     assert result.exit_code == 0 and "restored" in result.output
+    # Counted in English: "1 rotation, …, 1 workspace", never "1 workspaces".
+    assert "restored 1 rotation, " in result.output and "1 workspace\n" in result.output
+    assert "1 time-off block" in result.output and "(s)" not in result.output
     again = json.loads(run("export").output)
     data.pop("exported_at"), again.pop("exported_at")
     assert again == data

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from scheduling.calendar import WorkCalendar
 from scheduling.model import Change, DayEntry, Member, Rotation, Unfilled
+from scheduling.wording import plural
 
 MAX_NAMED = 5
 
@@ -40,7 +41,7 @@ def explain_unfilled(
         if open_slots <= 0:
             continue
         away = [m.name for m in rotation.members if m.on_team(day) and not m.available(day)]
-        reason = f"only {int(filled)} of {rotation.slots_per_day} people available"
+        reason = f"{plural(int(filled), 'person')} available of {rotation.slots_per_day} needed"
         if away:
             reason += f"; away: {_names(away)}"
         elif not any(m.on_team(day) for m in rotation.members):

@@ -12,6 +12,7 @@ from bot.usecases.reports import FairnessReport, MemberBalance
 from bot.views import format as fmt
 from bot.views.blocks import Block, context, header, section
 from bot.views.limits import Message, fit_message
+from scheduling.wording import plural
 
 # Lines per section: keeps each section's text well inside Slack's 3000 characters.
 SECTION_CHARS = 2800
@@ -143,7 +144,7 @@ def stats_message(report: FairnessReport, user: str) -> Message:
     blocks: list[Block] = [
         header(f"{report.rotation}: fairness"),
         section(
-            f"*{len(on_team)}* people on the team. Largest gap from a fair share: "
+            f"*{plural(len(on_team), 'person')}* on the team. Largest gap from a fair share: "
             f"*{fmt.balance_days(report.max_abs_balance)}* today, "
             f"*{fmt.balance_days(report.max_abs_projected)}* at the end of what is published "
             f"({fmt.day(report.horizon, today=report.today)})."

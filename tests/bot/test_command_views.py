@@ -373,3 +373,10 @@ def test_counts_read_as_english() -> None:
     )
     shown = "\n".join(texts(result["blocks"]))
     assert "1 queue day," in shown and "1 day is short of people" in shown and "(s)" not in shown
+
+
+def test_stats_count_one_person_as_a_person() -> None:
+    one = MemberBalance("U1", "Ada", True, 1, 0, Fraction(1), Fraction(0), Fraction(0))
+    report = FairnessReport("support", TODAY, TODAY, (one,))
+    shown = "\n".join(texts(queue.stats_message(report, "U1")["blocks"]))
+    assert "*1 person* on the team" in shown

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.app import SlackConfig, create_app
+from bot.console import CountingExecutor
 from bot.services import ReactionEmoji
 from bot.views.capture import CAPTURE, area_tag, plain_message
 from bot.views.reminders import REFLECT, REFLECTION, reflect_value
@@ -31,16 +32,12 @@ SECRET = "capture-secret"
 CHANNEL = "C0SUPPORT"
 
 
-@pytest.fixture(scope="module")
-def fake_api() -> Iterator[FakeSlack]:
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """A fake Slack of this test's own: an earlier test's app, still finishing a lazy
+    listener, can't add a call to what this test reads."""
     with FakeSlack(team_id=TEAM) as fake:
         yield fake
-
-
-@pytest.fixture
-def fake(fake_api: FakeSlack) -> FakeSlack:
-    fake_api.reset()
-    return fake_api
 
 
 @pytest.fixture
@@ -59,13 +56,22 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def app(fake: FakeSlack, engine: Engine) -> App:
+def listeners() -> Iterator[CountingExecutor]:
+    """The app's listener threads, which a test can wait on until nothing runs."""
+    pool = CountingExecutor(8)
+    yield pool
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def app(fake: FakeSlack, engine: Engine, listeners: CountingExecutor) -> App:
     config = SlackConfig(bot_token=fake.bot_token, signing_secret=SECRET, api_url=fake.api_url)
     built = create_app(
         config,
         engine=engine,
         clock=lambda: datetime(2027, 1, 8, 17, 0, tzinfo=UTC),
         reactions=ReactionEmoji("ladybug", "star"),
+        listener_executor=listeners,
     )
     fake.reset()
     return built
@@ -233,14 +239,14 @@ def test_a_star_on_a_thread_reply_saves_a_highlight(
 
 
 def test_other_emoji_and_other_channels_are_ignored(
-    app: App, fake: FakeSlack, engine: Engine
+    app: App, fake: FakeSlack, engine: Engine, listeners: CountingExecutor
 ) -> None:
     ts = fake.add_message("C0RANDOM", "a bug somewhere")
     for n, (reaction, channel) in enumerate((("ladybug", "C0RANDOM"), ("tada", CHANNEL))):
         item = {"type": "message", "channel": channel, "ts": ts}
         payload = {"type": "reaction_added", "user": "U01", "reaction": reaction, "item": item}
         assert event(app, fake, payload, f"Ev9{n}") == 200
-    time.sleep(0.3)
+    assert listeners.wait_idle()  # every listener those events started has finished
     assert notes(engine, Ticket) == [] and not fake.calls("conversations.history")
 
 

@@ -217,7 +217,8 @@ def bare_server(port: int) -> None:
     def constant(ack: Ack) -> None:
         ack("ok")
 
-    run(create_web_app(app), host="127.0.0.1", port=port)
+    web = create_web_app(app, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+    run(web, host="127.0.0.1", port=port)
 
 
 def main() -> None:

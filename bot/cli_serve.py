@@ -64,6 +64,7 @@ def serve(host: str, port: int, access_log: bool) -> None:
     )
     web_app = create_web_app(
         bolt_app,
+        signing_secret=config.signing_secret,
         team_id=identity.installation.team_id,
         socket_mode=config.socket_mode,
         engine=engine,

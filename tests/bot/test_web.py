@@ -87,7 +87,7 @@ def signed_command(text: str = "") -> tuple[bytes, dict[str, str]]:
 
 def test_concurrent_slow_commands_do_not_wait_for_each_other() -> None:
     """Dispatch runs in a thread pool: four 0.5 s acks take ~0.5 s, not 2 s."""
-    app = create_web_app(slow_app(0.5))
+    app = create_web_app(slow_app(0.5), signing_secret=SECRET)
     body, headers = signed_command()
 
     async def four() -> list[tuple[int, dict[str, str], bytes]]:
@@ -140,7 +140,7 @@ def test_extension_routes_and_json_errors() -> None:
 
 
 def test_a_huge_body_is_refused_before_bolt_sees_it() -> None:
-    app = create_web_app(slow_app(0))
+    app = create_web_app(slow_app(0), signing_secret=SECRET)
     status, _, _ = asyncio.run(
         call(app, "POST", "/slack/events", b"x", {"content-length": "5000000"})
     )

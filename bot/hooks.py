@@ -8,21 +8,25 @@ X-Hub-Signature-256 (HMAC-SHA256 of the body with GITHUB_WEBHOOK_SECRET): issues
 the label GITHUB_LABEL become tickets when opened or labeled, and close when closed.
 
 The rotation is `?rotation=NAME` (or `"rotation"` in the JSON), or the workspace's only
-one. A request that is refused (bad secret 401, bad JSON 400) stores nothing.
+one. A request that is refused (bad secret 401, bad JSON 400) stores nothing. Bodies
+are checked against pydantic models (`TicketHook`, `GitHubIssuesEvent`) before
+anything is stored: a field of the wrong type, too long, a number beyond any id, an
+unknown severity, all answer 400 naming the field. A ticket sent without `status`
+keeps the state it has.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +36,9 @@ from starlette.routing import Route
 
 from bot.usecases import capture
 from bot.usecases.errors import InvalidInput, NotFound, UseCaseError
+from bot.usecases.notes import LONGEST_TEXT
+from bot.web import load_json
+from scheduling.reminders import SEVERITY_RANK
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -42,12 +49,15 @@ log = logging.getLogger(__name__)
 
 TICKETS_PATH = "/hooks/tickets"
 GITHUB_PATH = "/hooks/github"
-MAX_BODY_BYTES = 1_000_000
 CLOSED = {"closed", "close", "resolved", "done", "fixed", "wontfix", "won't fix", "cancelled"}
 OPEN = {"open", "opened", "new", "reopened", "todo", "in progress", "in_progress", "triage"}
 GITHUB_ACTIONS = {"opened", "labeled", "reopened", "edited", "closed"}
 PRIORITIES = {"p0": "critical", "p1": "high", "p2": "medium", "p3": "low"}
 _LABEL_FIELD = re.compile(r"^(area|component|severity|priority)\s*[:/]\s*(.+)$", re.IGNORECASE)
+# A numeric id fits a bigint; anything longer is no tracker's id.
+MAX_NUMBER = 2**63 - 1
+MAX_NAME = 200  # a rotation, a repository, a label, a login
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -88,93 +98,186 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 async def _body(request: Request) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise Refused(413, "request body too large")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise Refused(413, "request body too large")
-    return body
+    """The body, already bounded while it streamed in (bot.web.LimitBody)."""
+    return await request.body()
 
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refused(400, f"body: not JSON ({exc})") from None
+        return load_json(body)
+    except ValueError as exc:
+        raise Refused(400, f"body: {exc}") from None
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None or value == "":
-        if required:
-            raise Refused(400, f"{key}: required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise Refused(400, f"{key}: expected a string, got {type(value).__name__}")
-    return str(value).strip()
+def _validated(model: type[_Model], data: Any, what: str) -> _Model:
+    """`data` as `model`, or Refused(400) naming the first bad field."""
+    if not isinstance(data, dict):
+        raise Refused(400, f"body: expected a JSON object with {what}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Refused(400, _first_error(exc, model)) from None
+
+
+def _first_error(exc: ValidationError, model: type[BaseModel]) -> str:
+    error = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    kind = error["type"]
+    if kind == "missing":
+        return f"{where}: required"
+    if kind == "extra_forbidden":
+        return f"{where}: unknown field (use {', '.join(sorted(model.model_fields))})"
+    if kind.endswith("_type"):
+        expected = kind.removesuffix("_type").replace("model", "object")
+        expected = {"dict": "object", "list": "array", "int": "integer"}.get(expected, expected)
+        return f"{where}: expected {'an' if expected[0] in 'aeiou' else 'a'} {expected}"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def _number_as_text(value: Any) -> Any:
+    """A tracker's numeric id as text; a number beyond any id is refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= MAX_NUMBER:
+            raise ValueError(f"a number from 0 to {MAX_NUMBER}")
+        return str(value)
+    return value
+
+
+def severity_name(value: str) -> str:
+    """A severity as reminders rank it (`critical` … `low`, their aliases, or P0–P3);
+    ValueError for any other."""
+    name = value.strip().lower()
+    name = PRIORITIES.get(name, name)
+    if name not in SEVERITY_RANK:
+        known = ", ".join(dict.fromkeys(["critical", "high", "medium", "low", *SEVERITY_RANK]))
+        raise ValueError(f"{value[:40]!r} is not a severity (use {known}, or P0-P3)")
+    return name
+
+
+Name = Annotated[str, Field(max_length=MAX_NAME)]
+
+
+class TicketHook(BaseModel):
+    """The body of `POST /hooks/tickets`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=capture.MAX_EXTERNAL_ID)]
+    title: Annotated[str, Field(max_length=LONGEST_TEXT)] | None = None
+    url: Annotated[str, Field(max_length=2000)] | None = None
+    area: Annotated[str, Field(max_length=capture.MAX_AREA)] | None = None
+    severity: Name | None = None
+    status: Name | None = None  # None: the ticket keeps its state
+    rotation: Name | None = None
+
+    @field_validator("title", "url", "area", "severity", "status", "rotation", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return None if value == "" else value  # an empty field is an absent one
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _number_as_text(value)
+
+    @field_validator("severity")
+    @classmethod
+    def _severity(cls, value: str | None) -> str | None:
+        return severity_name(value) if value else None
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.lower() not in CLOSED | OPEN:
+            raise ValueError(f"{value[:40]!r} is neither open nor closed")
+        return value.lower()
 
 
 def parse_ticket(data: Any) -> tuple[capture.TrackerTicket, str | None]:
     """The generic hook's JSON as a tracker ticket and the rotation it names, if any."""
-    if not isinstance(data, dict):
-        raise Refused(
-            400, "body: expected a JSON object with id, title, url, area, severity, status"
-        )
-    known = {"id", "title", "url", "area", "severity", "status", "rotation"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise Refused(400, f"{unknown[0]}: unknown field (use {', '.join(sorted(known))})")
-    status = (_text(data, "status") or "open").lower()
-    if status not in CLOSED | OPEN:
-        raise Refused(400, f"status: {status!r} is neither open nor closed")
+    hook = _validated(TicketHook, data, "id, title, url, area, severity, status")
     ticket = capture.TrackerTicket(
-        external_id=capture.tracker_key(_text(data, "id", required=True) or ""),
-        title=_text(data, "title"),
-        url=_text(data, "url"),
-        area=_text(data, "area"),
-        severity=_text(data, "severity"),
-        closed=status in CLOSED,
+        external_id=capture.tracker_key(hook.id),
+        title=hook.title,
+        url=hook.url,
+        area=hook.area,
+        severity=hook.severity,
+        closed=None if hook.status is None else hook.status in CLOSED,
     )
-    return ticket, _text(data, "rotation")
+    return ticket, hook.rotation
+
+
+class GitHubLabel(BaseModel):
+    name: Name = ""
+
+
+class GitHubUser(BaseModel):
+    login: Name | None = None
+
+
+class GitHubIssue(BaseModel):
+    number: Annotated[int, Field(ge=0, le=MAX_NUMBER)]
+    title: Annotated[str, Field(min_length=1, max_length=LONGEST_TEXT)]
+    html_url: Annotated[str, Field(max_length=2000)] | None = None
+    state: Name | None = None
+    labels: list[GitHubLabel] | None = None
+    user: GitHubUser | None = None
+
+
+class GitHubRepository(BaseModel):
+    full_name: Name | None = None
+
+
+class GitHubIssuesEvent(BaseModel):
+    """What QueueDay reads of GitHub's `issues` webhook (GitHub sends much more)."""
+
+    action: Name
+    issue: GitHubIssue
+    repository: GitHubRepository | None = None
 
 
 def parse_github(data: Any, label: str) -> capture.TrackerTicket | None:
-    """GitHub's `issues` event as a ticket; None when it is not one for the queue."""
-    if not isinstance(data, dict) or not isinstance(data.get("issue"), dict):
-        raise Refused(400, "body: not a GitHub issues event (no `issue`)")
-    action = data.get("action")
-    if action not in GITHUB_ACTIONS:
+    """GitHub's `issues` event as a ticket; None when it is not one for the queue.
+
+    An `area: …` or `severity: …` label that says nothing QueueDay knows is left out,
+    not refused: the ticket still matters, and its labels are GitHub's to choose.
+    """
+    event = _validated(GitHubIssuesEvent, data, "action and issue (GitHub's issues event)")
+    if event.action not in GITHUB_ACTIONS:
         return None
-    issue = data["issue"]
-    labels = [str(x.get("name", "")) for x in issue.get("labels") or [] if isinstance(x, dict)]
+    issue = event.issue
+    labels = [x.name for x in issue.labels or ()]
     if label and label.lower() not in {name.lower() for name in labels}:
         return None
     area = severity = None
     for name in labels:
         found = _LABEL_FIELD.match(name)
         if found and found.group(1).lower() in ("area", "component"):
-            area = area or found.group(2).strip()
+            area = area or found.group(2).strip()[: capture.MAX_AREA]
         elif found:
-            severity = severity or found.group(2).strip()
+            severity = severity or _known_severity(found.group(2))
         elif name.lower() in PRIORITIES:
             severity = severity or PRIORITIES[name.lower()]
-    if severity and severity.lower() in PRIORITIES:
-        severity = PRIORITIES[severity.lower()]
-    repo = str((data.get("repository") or {}).get("full_name") or "github")
-    number = issue.get("number")
-    if number is None or not issue.get("title"):
-        raise Refused(400, "issue: needs a number and a title")
-    login = (issue.get("user") or {}).get("login")
+    repo = (event.repository.full_name if event.repository else None) or "github"
+    login = issue.user.login if issue.user else None
     return capture.TrackerTicket(
-        external_id=f"github:{repo}#{number}",
-        title=f"{issue['title']} ({repo}#{number})",
-        url=issue.get("html_url"),
+        external_id=f"github:{repo}#{issue.number}",
+        title=f"{issue.title} ({repo}#{issue.number})",
+        url=issue.html_url,
         area=area,
         severity=severity,
-        closed=action == "closed" or issue.get("state") == "closed",
+        closed=event.action == "closed" or issue.state == "closed",
         author=f"github:{login}" if login else "github",
     )
+
+
+def _known_severity(value: str) -> str | None:
+    try:
+        return severity_name(value)
+    except ValueError:
+        return None
 
 
 def github_signature(secret: str, body: bytes) -> str:

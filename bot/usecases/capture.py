@@ -191,7 +191,7 @@ class TrackerTicket:
     url: str | None = None
     area: str | None = None
     severity: str | None = None
-    closed: bool = False
+    closed: bool | None = False  # None: keep the stored state (a new ticket opens)
     author: str | None = None
 
 
@@ -236,7 +236,11 @@ def apply_tracker_ticket(
         else:
             created = False
         before = audit.snapshot(existing, "text", "url", "product_area", "severity", "state")
-        wanted = TicketState.CLOSED if ticket.closed else TicketState.OPEN
+        if ticket.closed is None:
+            wanted = TicketState(existing.state)
+        else:
+            wanted = TicketState.CLOSED if ticket.closed else TicketState.OPEN
+        closing = wanted == TicketState.CLOSED and existing.state != TicketState.CLOSED
         if not created:
             existing.text = note.text if ticket.title is not None else existing.text
             existing.url = note.url or existing.url
@@ -254,7 +258,7 @@ def apply_tracker_ticket(
                     session,
                     rotation=row,
                     actor=SYSTEM,
-                    action="ticket.update" if wanted == TicketState.OPEN else "ticket.close",
+                    action="ticket.close" if closing else "ticket.update",
                     subject=f"ticket:{existing.id}",
                     before=before,
                     after=after,

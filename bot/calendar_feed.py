@@ -3,7 +3,8 @@
 Calendar apps poll every feed they subscribe to, mostly finding it unchanged. A poll
 costs two indexed statements (the link, and a version of everything the feed shows);
 the document is rendered only when that version moves, and kept in memory by it. An
-unknown, revoked or malformed link answers exactly like any unknown path: 404.
+unknown, revoked or malformed link answers exactly like any unknown path: 404, and so
+does a link spelled with percent-escapes.
 Responses are never compressed (some Outlook versions fail on gzip'd feeds).
 """
 
@@ -131,6 +132,17 @@ def not_modified(headers: Headers, served: Served) -> bool:
     return served.last_modified <= since
 
 
+def canonical_path(request: Request) -> bool:
+    """True if the path arrived as written, with no percent-escapes.
+
+    The server decodes `/%63alendar/<token>.ics` and `/calendar%2F<token>.ics` to the
+    feed's path; answering those would serve a link in a spelling that log filters,
+    proxies and caches do not recognise as one.
+    """
+    raw = request.scope.get("raw_path")
+    return raw is None or raw.decode("latin-1") == request.scope["path"]
+
+
 def calendar_routes(
     engine: Engine,
     *,
@@ -146,6 +158,8 @@ def calendar_routes(
 
     async def calendar_feed(request: Request) -> Response:
         token = request.path_params["token"]
+        if not canonical_path(request):
+            raise HTTPException(404)  # a link QueueDay gave out is never percent-encoded
         served = await run_in_threadpool(
             load_feed, engine, token=token, secret=secret, now=clock(), cache=feeds
         )

@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 from enum import StrEnum
+from urllib.parse import unquote
 
 # Bumping this would change every link at once, like a new secret key.
 _SCHEME = "queueday-feed-v1"
@@ -21,7 +22,9 @@ _SCHEME = "queueday-feed-v1"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 FEED_PATH = "/calendar/{token}.ics"
 # Any feed path, whatever it carries, as uvicorn's access log would print it.
-_FEED_PATH_IN_TEXT = re.compile(r"/calendar/[^\s\"?]*")
+_FEED_PATH_IN_TEXT = re.compile(r"/calendar/[^\s\"?]*", re.IGNORECASE)
+# Enough rounds of unescaping for any path a person would type; more only hides.
+_MAX_DECODES = 8
 REDACTED_PATH = "/calendar/[redacted].ics"
 
 
@@ -79,19 +82,51 @@ def feed_urls(base_url: str, token: str) -> tuple[str, str]:
 
 
 class RedactFeedPaths(logging.Filter):
-    """Replaces feed paths in a log record (uvicorn's access log prints the path)."""
+    """Replaces feed paths in a log record (uvicorn's access log prints the path).
+
+    The path is matched as the server reads it, percent-escapes decoded (uvicorn logs
+    the raw path, so `/%63alendar/<token>.ics` would otherwise pass), and in any case.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and any(
-            isinstance(arg, str) and "/calendar/" in arg for arg in record.args
+            isinstance(arg, str) and _names_a_feed(arg) for arg in record.args
         ):
             record.args = tuple(
-                _FEED_PATH_IN_TEXT.sub(REDACTED_PATH, arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                redact_feed_paths(arg) if isinstance(arg, str) else arg for arg in record.args
             )
-        if isinstance(record.msg, str) and "/calendar/" in record.msg:
-            record.msg = _FEED_PATH_IN_TEXT.sub(REDACTED_PATH, record.msg)
+        if isinstance(record.msg, str) and _names_a_feed(record.msg):
+            record.msg = redact_feed_paths(record.msg)
         return True
+
+
+def redact_feed_paths(text: str) -> str:
+    """`text` with every feed path in it, however escaped, as REDACTED_PATH (all of it
+    as REDACTED_PATH when it is escaped too many times over to read)."""
+    if not _names_a_feed(text):
+        return text
+    decoded = _decoded(text)
+    if decoded is None:
+        return REDACTED_PATH
+    if not _FEED_PATH_IN_TEXT.search(decoded):
+        return text
+    return _FEED_PATH_IN_TEXT.sub(REDACTED_PATH, decoded)
+
+
+def _names_a_feed(text: str) -> bool:
+    """Cheap pre-check: could `text` hold a feed path, plainly or escaped?"""
+    return "%" in text or "/calendar/" in text.lower()
+
+
+def _decoded(text: str) -> str | None:
+    """Percent-escapes decoded until none is left (`%2563` is `%63` is `c`); None when
+    that takes more than _MAX_DECODES rounds."""
+    for _ in range(_MAX_DECODES):
+        decoded = unquote(text)
+        if decoded == text:
+            return text
+        text = decoded
+    return None
 
 
 def redact_feed_paths_in_logs(*logger_names: str) -> None:

@@ -5,14 +5,17 @@ Each button is acknowledged at once; its work runs in a lazy listener (wrapped i
 and renders. Slack
 sends an action even for a link button (one with a `url`); those use action ids
 starting `link:` (`bot.views.blocks.button(..., url=...)`) and are acknowledged here.
+A button whose value does not read (a hand-made payload, an old message) is the
+clicker's doing, not a failure: they are told so, and it is logged at INFO (`_read`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -29,7 +32,12 @@ from bot.views import admin, days, home, mine, modals, swaps
 from bot.views.errors import refusal
 from bot.views.limits import Message
 
+log = logging.getLogger(__name__)
+
 LINK_ACTION = re.compile(r"^link:")
+# A swap request's id as its buttons carry it (a bigint in the database).
+_REQUEST_ID = re.compile(r"[0-9]{1,18}")
+_Value = TypeVar("_Value")
 
 
 def register(app: App) -> None:
@@ -72,6 +80,29 @@ def _who(body: dict[str, Any]) -> tuple[str, str, str]:
     return str(team), str(body["user"]["id"]), str(value)
 
 
+def _read(
+    body: dict[str, Any], client: WebClient, respond: Respond, parse: Callable[[str], _Value]
+) -> _Value | None:
+    """The clicked button's value as `parse` reads it; None, the person told, when it
+    does not read (a user's error: logged at INFO, without a traceback)."""
+    _, user, value = _who(body)
+    try:
+        return parse(value)
+    except (ValueError, TypeError) as exc:
+        action = (body.get("actions") or [{}])[0].get("action_id")
+        log.info("button %s from %s has a value that does not read: %s", action, user, exc)
+        message = "That button's value can't be read, so nothing was changed. Open the list again."
+        _tell(body, client, respond, swaps.not_done(message))
+        return None
+
+
+def request_id(value: str) -> int:
+    """A swap or cover request's id from its button; ValueError if it is not one."""
+    if not _REQUEST_ID.fullmatch(value):
+        raise ValueError(f"not a request id: {value[:40]!r}")
+    return int(value)
+
+
 Answer = Callable[..., uc.swaps.RequestInfo]
 
 
@@ -80,12 +111,13 @@ def _answer(
 ) -> None:
     """Accept, decline or withdraw a request; the message clicked shows the outcome."""
     services = services_of(context)
-    team, user, value = _who(body)
+    team, user, _ = _who(body)
+    number = _read(body, client, respond, request_id)
+    if number is None:
+        return
     with services.session() as session:
         try:
-            info = use(
-                session, team_id=team, actor=user, now=services.clock(), request_id=int(value)
-            )
+            info = use(session, team_id=team, actor=user, now=services.clock(), request_id=number)
         except uc.UseCaseError as exc:
             _tell(body, client, respond, swaps.not_done(exc.message))
             return
@@ -131,15 +163,14 @@ def publish(
 ) -> None:
     """Publish exactly the preview the admin saw, unless someone published meanwhile."""
     services = services_of(context)
-    team, user, value = _who(body)
+    team, user, _ = _who(body)
+    publish = _read(body, client, respond, admin.read_publish_value)
+    if publish is None:
+        return
     with services.session() as session:
         try:
             result = uc.publish_plan(
-                session,
-                team_id=team,
-                actor=user,
-                now=services.clock(),
-                **admin.read_publish_value(value),
+                session, team_id=team, actor=user, now=services.clock(), **publish
             )
         except uc.UseCaseError as exc:
             _tell(body, client, respond, swaps.not_done(exc.message))
@@ -160,15 +191,14 @@ def cancel_away(
 ) -> None:
     """The Cancel button of `away list`: that time off goes, in every rotation."""
     services = services_of(context)
-    team, user, value = _who(body)
+    team, user, _ = _who(body)
+    day = _read(body, client, respond, date.fromisoformat)
+    if day is None:
+        return
     with services.session() as session:
         try:
             results = uc.cancel_away(
-                session,
-                team_id=team,
-                actor=user,
-                now=services.clock(),
-                day=date.fromisoformat(value),
+                session, team_id=team, actor=user, now=services.clock(), day=day
             )
         except uc.UseCaseError as exc:
             _tell(body, client, respond, refusal(exc.message))

@@ -4,43 +4,65 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, or_, select
-from sqlmodel import Session, col
+from sqlalchemy import Column, ColumnElement, CursorResult, Table, delete, or_, select
+from sqlmodel import Session
 
-from storage.models import METADATA, Assignment, Member, Rotation, Workspace
+from storage.models import METADATA, Workspace
 
 
 def delete_workspace(session: Session, *, workspace_id: int) -> int:
     """Delete a workspace and every row that belongs to it; returns the rows deleted.
 
-    Tables are emptied children first (the metadata's dependency order, reversed). A
-    row belongs to the workspace through whichever of `workspace_id`, `rotation_id`,
-    `member_id` or `assignment_id` it has, so tables added later are covered as long
-    as they hang off one of those. Does not commit.
+    A row belongs to the workspace when any of its foreign keys points at a row that
+    does, down to the workspace itself (`ownership`), so a table added later is covered
+    as soon as it references any table that is. Tables are emptied children first (the
+    metadata's dependency order, reversed): a row's owners are still there when it goes.
+    Does not commit.
     """
-    rotations: Select[Any] = select(col(Rotation.id)).where(
-        col(Rotation.workspace_id) == workspace_id
-    )
-    owners: dict[str, Select[Any]] = {
-        "rotation_id": rotations,
-        "member_id": select(col(Member.id)).where(col(Member.rotation_id).in_(rotations)),
-        "assignment_id": select(col(Assignment.id)).where(
-            col(Assignment.rotation_id).in_(rotations)
-        ),
-    }
+    owned = ownership(workspace_id)
     deleted = 0
     for table in reversed(METADATA.sorted_tables):
-        if table.name == Workspace.__tablename__:
+        condition = owned.get(table.name)
+        if condition is not None:
+            deleted += _count(session.execute(delete(table).where(condition)))
+    return deleted
+
+
+def ownership(workspace_id: int) -> dict[str, ColumnElement[bool]]:
+    """For each table that hangs off `workspaces`, the condition that picks the rows
+    of this workspace: its own row there, or a foreign key into an owned row."""
+    owned: dict[str, ColumnElement[bool]] = {
+        Workspace.__tablename__: METADATA.tables[Workspace.__tablename__].c["id"] == workspace_id
+    }
+    for table in METADATA.sorted_tables:  # parents first
+        if table.name in owned:
             continue
-        conditions: list[ColumnElement[bool]] = []
-        if "workspace_id" in table.c:
-            conditions.append(table.c["workspace_id"] == workspace_id)
-        conditions += [table.c[name].in_(ids) for name, ids in owners.items() if name in table.c]
+        conditions = [
+            _points_into(key.parent, key.column, owned, workspace_id)
+            for key in sorted(table.foreign_keys, key=lambda k: k.parent.name)
+            if isinstance(key.column.table, Table) and key.column.table.name in owned
+        ]
         if conditions:
-            deleted += _count(session.execute(delete(table).where(or_(*conditions))))
-    return deleted + _count(
-        session.execute(delete(Workspace).where(col(Workspace.id) == workspace_id))
-    )
+            owned[table.name] = or_(*conditions)
+    return owned
+
+
+def _points_into(
+    column: Column[Any],
+    target: Column[Any],
+    owned: dict[str, ColumnElement[bool]],
+    workspace_id: int,
+) -> ColumnElement[bool]:
+    """`column` holds the key of an owned row of `target`'s table."""
+    if target.table.name == Workspace.__tablename__:
+        return column == workspace_id
+    return column.in_(select(target).where(owned[target.table.name]))
+
+
+def unowned_tables() -> list[str]:
+    """Tables whose rows `delete_workspace` cannot place in a workspace (none should be)."""
+    owned = ownership(0)
+    return [table.name for table in METADATA.sorted_tables if table.name not in owned]
 
 
 def _count(result: Any) -> int:

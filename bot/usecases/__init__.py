@@ -9,6 +9,7 @@ raises a UseCaseError whose message can be shown to the person as it is.
 from bot.usecases.access import SYSTEM
 from bot.usecases.errors import (
     Conflict,
+    Inconsistent,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -58,6 +59,7 @@ __all__ = [
     "Conflict",
     "FeedLink",
     "FeedLinks",
+    "Inconsistent",
     "InvalidInput",
     "NewMember",
     "NotAllowed",

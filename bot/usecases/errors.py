@@ -29,3 +29,9 @@ class PastDate(InvalidInput):
 
 class Conflict(UseCaseError):
     """The request clashes with the current state: taken, changed meanwhile, overlapping."""
+
+
+class Inconsistent(UseCaseError):
+    """A write the database refused as inconsistent: a row referring to one that is
+    missing or being deleted, or a failed check. A bug (or a row deleted meanwhile),
+    never the person's doing and never a concurrent edit."""

@@ -243,3 +243,17 @@ def test_time_off_cancels_open_requests_on_the_days_it_takes(team: Team) -> None
         last_day=request.day,
     )
     assert team.session.exec(select(SwapRequest.state)).one() == "cancelled"
+
+
+def test_my_next_day_is_the_first_day_after_today(team: Team) -> None:
+    """`swap my next day with @…` and `cover my next day`: no date, the asker's next one."""
+    swapped = uc.request_swap(
+        team.session, team_id=TEAM, rotation="support", actor="U01", now=NOW, day=None,
+        counterpart="U02",
+    )  # fmt: skip
+    assert swapped.day == future_days(team, "U01")[0]
+    covered = uc.request_cover(
+        team.session, team_id=TEAM, rotation="support", actor="U03", now=NOW, day=None,
+        counterpart=None,
+    )  # fmt: skip
+    assert covered.day == future_days(team, "U03")[0]

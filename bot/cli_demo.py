@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.cli_serve import link_secret
-from bot.settings import Settings, make_engine_from
+from bot.settings import Settings, make_engine_from, settings_error
 from bot.usecases import demo as demo_data
 from bot.usecases.errors import UseCaseError
 from scheduling.wording import plural
@@ -40,8 +41,8 @@ def _upgraded(*, links: bool = False) -> Iterator[tuple[Settings, Engine]]:
     """
     try:
         settings = Settings()
-    except ValueError as exc:
-        raise BadInput(str(exc).splitlines()[0]) from None
+    except ValidationError as exc:
+        raise BadInput(settings_error(exc)) from None
     if links:
         link_secret(settings)
     try:

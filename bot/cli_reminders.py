@@ -49,7 +49,7 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
 
     from bot.app import SlackAuthError, identify, make_client
     from bot.reminder_worker import Sender, feed_lookup
-    from bot.settings import Settings, make_engine_from
+    from bot.settings import Settings, make_engine_from, settings_error
     from bot.views.home import OPEN_SWAP
     from storage import migrate
     from storage.db import DatabaseURLError
@@ -57,7 +57,7 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise NotConfigured(str(exc).splitlines()[0]) from None
+        raise NotConfigured(settings_error(exc)) from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     if not token:
         raise NotConfigured("SLACK_BOT_TOKEN is not set; reminders are posted with it (see README)")

@@ -34,13 +34,11 @@ def register(group: click.Group) -> None:
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    envvar="PORT",
-    default=3000,
-    show_default=True,
-    help="Port to listen on (default $PORT, else 3000).",
+    default=None,
+    help="Port to listen on (default PORT from the environment or .env, else 3000).",
 )
 @click.option("--access-log/--no-access-log", default=False, help="Log every HTTP request.")
-def serve(host: str, port: int, access_log: bool) -> None:
+def serve(host: str, port: int | None, access_log: bool) -> None:
     """Serve Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), feeds and /healthz."""
     # Imported here, like the helpers' imports, so `queueday plan` skips the web stack.
     from bot.app import create_app
@@ -77,7 +75,7 @@ def serve(host: str, port: int, access_log: bool) -> None:
     )
     socket = _connect_socket(bolt_app, config.app_token) if config.app_token else None
     try:
-        run(web_app, host=host, port=port, access_log=access_log)
+        run(web_app, host=host, port=port or settings.port, access_log=access_log)
     finally:
         if socket is not None:
             socket.close()  # type: ignore[no-untyped-call]
@@ -89,12 +87,12 @@ def _settings() -> tuple[Settings, SlackConfig]:
     from pydantic import ValidationError
 
     from bot.app import SlackConfig
-    from bot.settings import Settings
+    from bot.settings import Settings, settings_error
 
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise NotConfigured(str(exc).splitlines()[0]) from None
+        raise NotConfigured(settings_error(exc)) from None
     config = SlackConfig.from_settings(settings)
     missing = config.missing()
     if missing:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot.settings import Settings, make_engine_from
+from bot.settings import Settings, make_engine_from, settings_error
 from bot.usecases.access import SYSTEM
 from bot.usecases.backup import export_data, restore_data
 from bot.usecases.errors import UseCaseError
@@ -41,8 +41,10 @@ def _database(*, require_current: bool = True) -> Iterator[Engine]:
     try:
         settings = Settings()
         engine = make_engine_from(settings)
-    except (DatabaseURLError, ValidationError) as exc:
-        raise BadInput(str(exc).splitlines()[0]) from None
+    except ValidationError as exc:
+        raise BadInput(settings_error(exc)) from None
+    except DatabaseURLError as exc:
+        raise BadInput(str(exc)) from None
     try:
         if require_current and not migrate.is_current(engine):
             current = migrate.current_revision(engine) or "empty"

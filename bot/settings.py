@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, Engine
 
@@ -40,11 +40,20 @@ class Settings(BaseSettings):
     github_label: str = "bug"  # only issues with this label; empty: every issue
     queueday_bug_emoji: str = "bug"
     queueday_highlight_emoji: str = "sparkles"
+    # `serve --port` wins; platforms set PORT in the environment, a .env file may too.
+    port: int = Field(default=3000, ge=1, le=65535)
 
     @property
     def sqlalchemy_url(self) -> URL:
         """DATABASE_URL with its driver made explicit (postgres:// -> postgresql+psycopg://)."""
         return normalize_url(self.database_url)
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line naming the variable that is wrong, e.g. `PORT: Input should be ...`."""
+    error = exc.errors()[0]
+    name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+    return f"{name}: {error['msg']}"
 
 
 def make_engine_from(settings: Settings) -> Engine:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 import secrets
 import stat
 from multiprocessing.synchronize import Barrier
@@ -22,6 +23,7 @@ from bot.settings import (
     secret_key,
     secret_key_file,
 )
+from tests.bot.server import ROOT
 
 KEY = secrets.token_urlsafe(32)
 
@@ -33,6 +35,7 @@ ENV = (
     "SLACK_API_URL",
     "QUEUEDAY_BASE_URL",
     "QUEUEDAY_SECRET_KEY",
+    "PORT",
 )
 
 
@@ -202,3 +205,42 @@ def test_processes_starting_at_once_on_a_fresh_directory_share_one_key(tmp_path:
         on_disk = (tmp_path / f"r{n}" / SECRET_FILE_NAME).read_text().strip()
         assert got == [on_disk] * PROCESSES and len(on_disk) >= 32, (n, got)
         assert [p.name for p in (tmp_path / f"r{n}").iterdir()] == [SECRET_FILE_NAME]
+
+
+def _documented_names() -> tuple[set[str], set[str]]:
+    """The variables .env.example lists, and those the README's Environment table names."""
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^# ([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Environment", 1)[1].split("\n#", 1)[0]
+    first_cells = re.findall(r"^\| ([^|]*)\|", table, flags=re.MULTILINE)
+    return listed, {name for cell in first_cells for name in re.findall(r"`([A-Z0-9_]+)`", cell)}
+
+
+def test_every_setting_is_in_env_example_and_the_readme() -> None:
+    names = {name.upper() for name in Settings.model_fields}
+    listed, documented = _documented_names()
+    assert "PORT" in names
+    assert names == listed, "update .env.example"
+    assert names <= documented, f"README Environment lacks {names - documented}"
+    assert ".env" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_env_example_copied_to_dotenv_changes_nothing(tmp_path: Path) -> None:
+    """Everything in it is commented out, so copying it never sets an empty secret."""
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    assert Settings() == Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_port_comes_from_the_environment_or_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert Settings().port == 3000
+    (tmp_path / ".env").write_text("PORT=4321\n")
+    assert Settings().port == 4321
+    monkeypatch.setenv("PORT", "8080")
+    assert Settings().port == 8080
+    monkeypatch.setenv("PORT", "http")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: PORT: Input should be a valid integer")

@@ -10,7 +10,7 @@ from fractions import Fraction
 from bot.slack_text import escape
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_USER_ID = re.compile(r"[UWB][A-Z0-9]{1,20}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,20}")  # a person; B… bots cannot be mentioned
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

@@ -54,6 +54,7 @@ from bot.views import (
     help,
     home,
     mine,
+    modals,
     notes,
     queue,
     reminders,
@@ -335,6 +336,9 @@ def test_my_calendar_and_home() -> None:
         "U0ADA", overview=HomeOverview(overview, (schedule(),), (HOSTILE,)), feeds=feeds
     )
     assert "<@U0ADA>" in assert_safe(view)
+    # The modals show rotation names only in plain_text options, which Slack never parses.
+    assert_safe(modals.swap_modal(overview), shown=False)
+    assert_safe(modals.away_modal(TODAY), shown=False)
 
 
 def test_queue_builders_escape_names_closed_days_and_fallbacks() -> None:

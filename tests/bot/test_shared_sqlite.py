@@ -157,4 +157,5 @@ def test_serve_and_worker_share_one_sqlite_file(fake_api: FakeSlack, tmp_path: P
     for name, log in (("server", server.log()), ("worker", worker_log)):
         assert "database is locked" not in log, f"{name}:\n{log}"
         assert "Traceback" not in log, f"{name}:\n{log}"
+        assert "will be unused" not in log  # Bolt's warning about the token, once every start
     assert worker.returncode == 0, worker_log

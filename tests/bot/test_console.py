@@ -180,3 +180,21 @@ def test_the_console_refuses_to_act_as_someone_unknown(migrated: Engine) -> None
     assert "<@nobody>" not in text and "@nobody" not in text.replace(":as nobody", "")
     with pytest.raises(uc.NotFound, match="Nobody here is called `nobody`"):
         Console(migrated, user="nobody", team_id=demo.TEAM, channel=demo.CHANNEL, out=out)
+
+
+def test_console_as_nobody_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'q.db'}")
+    monkeypatch.setenv("QUEUEDAY_SECRET_KEY", "console-test-key-at-least-32-characters")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["console", "--as", "nobody"], input="")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        "Error: Nobody here is called `nobody`: name someone in this workspace (nobody yet) "
+        "or give a Slack user id such as `U0BEN`."
+    ]

@@ -128,7 +128,9 @@ class FakeSlack:
 
     # -- what tests read and set
 
-    def calls(self, method: str | None = None, *, about: str | Iterable[str] = ()) -> list[Call]:
+    def calls(
+        self, method: str | None = None, *, about: str | Iterable[str] | None = None
+    ) -> list[Call]:
         """Every call so far (answered 200 or 429), oldest first; only `method`'s if given,
         only those naming one of the ids `about` if given (see the module docstring)."""
         wanted = _ids(about)
@@ -136,7 +138,7 @@ class FakeSlack:
             return [
                 c
                 for c in self._calls
-                if (method is None or c.method == method) and (not wanted or wanted & c.names)
+                if (method is None or c.method == method) and (wanted is None or wanted & c.names)
             ]
 
     def wait_for(
@@ -145,7 +147,7 @@ class FakeSlack:
         count: int = 1,
         timeout: float = 5.0,
         *,
-        about: str | Iterable[str] = (),
+        about: str | Iterable[str] | None = None,
     ) -> list[Call]:
         """The calls of `method` (naming one of `about`, if given) once there are at least
         `count` answered 200; AssertionError on timeout."""
@@ -156,7 +158,9 @@ class FakeSlack:
                 found = [
                     c
                     for c in self._calls
-                    if c.method == method and c.status == 200 and (not wanted or wanted & c.names)
+                    if c.method == method
+                    and c.status == 200
+                    and (wanted is None or wanted & c.names)
                 ]
                 if len(found) >= count:
                     return found
@@ -447,7 +451,10 @@ def response_name(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
 
-def _ids(about: str | Iterable[str]) -> frozenset[str]:
+def _ids(about: str | Iterable[str] | None) -> frozenset[str] | None:
+    """The ids a test asked about; None for every call (an empty list matches none)."""
+    if about is None:
+        return None
     return frozenset([about] if isinstance(about, str) else about)
 
 

@@ -142,18 +142,19 @@ def plain(text: str) -> str:
     return unescape(_ANY_ESCAPE.sub(one, text)).strip()
 
 
-def shell_text(text: str) -> str:
+def shell_text(text: str, *, user_prefix: str = "") -> str:
     """A message meant for Slack as a shell prints it: `<@U123>` as `U123`, a channel
     as `#name` (or its id), a link as its URL, and no HTML escapes.
 
     Use cases word refusals for Slack, where `<@U123>` shows as a name; the command line
-    takes and prints plain ids.
+    takes and prints plain ids. `user_prefix` (`@`) marks ids where plain text is read
+    by people, as under a modal's input.
     """
 
     def one(match: re.Match[str]) -> str:
         token = read_token(match.group(0))
         if isinstance(token, UserRef):
-            return token.id
+            return user_prefix + token.id
         if isinstance(token, ChannelRef):
             return f"#{token.name or token.id}"
         return str(token)

@@ -19,6 +19,7 @@ from bot.handlers.days import handed_over
 from bot.listeners.errors import reporting
 from bot.services import services_of
 from bot.views import config, days, modals, swaps
+from bot.views.errors import modal_error
 
 
 def register(app: App) -> None:
@@ -54,7 +55,7 @@ def save_settings(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
                 **changes,
             )
         except uc.UseCaseError as exc:
-            ack(response_action="errors", errors={"timezone": exc.message})
+            ack(response_action="errors", errors={"timezone": modal_error(exc.message)})
             return
     ack()
     deliver(
@@ -85,7 +86,7 @@ def book_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
                 note=form.note,
             )
         except uc.UseCaseError as exc:
-            ack(response_action="errors", errors={"first": exc.message})
+            ack(response_action="errors", errors={"first": modal_error(exc.message)})
             return
     ack()
     with reporting(body):
@@ -116,7 +117,7 @@ def ask_for_swap(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
             )  # fmt: skip
             ref = uc.find_rotation(session, team_id=team, user=user, now=now, name=form.rotation)
         except uc.UseCaseError as exc:
-            ack(response_action="errors", errors={"my_day": exc.message})
+            ack(response_action="errors", errors={"my_day": modal_error(exc.message)})
             return
     ack()
     with reporting(body):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.views.blocks import context, said, section
+from bot.slack_text import shell_text
+from bot.views.blocks import context, friendly_dates, said, section
 from bot.views.help import HELP_HINT
 from bot.views.limits import Message, fit_message
 
@@ -30,3 +31,9 @@ def refusal(message: str) -> Message:
     """A use case's refusal (not allowed, not found, a conflict), said as it is."""
     text = f":no_entry_sign: {said(message)}"
     return fit_message(text, [section(text), context(HELP_HINT)])
+
+
+def modal_error(message: str) -> str:
+    """A use case's refusal under a modal's input: Slack shows it as plain text, so no
+    markup (`<@U02>` reads `@U02`) and days the friendly way, as in every other reply."""
+    return friendly_dates(shell_text(message, user_prefix="@"))

@@ -513,6 +513,15 @@ def test_app_home_buttons_open_modals_whose_submissions_work(
     assert "asks to swap" in text_of(dms_to(fake, other)[0].params)
     swap["person"] = {"value": {"type": "users_select", "selected_user": None}}
     assert me.submit("swap", swap)["errors"] == {"person": "Pick who to swap with."}
+    # A refusal under a modal's input is plain text: no <@U…> markup, friendly days.
+    theirs = next(d for d in team.days(other) if d not in team.days(me.user))
+    swap["my_day"] = {
+        "value": {"type": "static_select", "selected_option": {"value": f"{team.name}|{theirs}"}}
+    }
+    swap["person"] = {"value": {"type": "users_select", "selected_user": other}}
+    refused = me.submit("swap", swap)["errors"]["my_day"]
+    assert f"@{me.user} is not on the queue on {theirs:%a} {theirs.day} " in refused, refused
+    assert "<@" not in refused and theirs.isoformat() not in refused
 
 
 def test_every_reply_above_answered_at_the_response_url_or_in_the_ack(fake: FakeSlack) -> None:

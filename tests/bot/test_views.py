@@ -203,3 +203,12 @@ def test_examples_never_name_someone_who_could_be_the_asker() -> None:
                     assert word in ("@teammate", "@newcomer"), (sub.name, example)
     shown = "\n".join(texts(subcommand_help(BY_NAME["cover"])))
     assert "cover jan 12 @teammate" in shown
+
+
+def test_modal_errors_are_plain_text_with_friendly_days() -> None:
+    from bot.views.errors import modal_error
+
+    assert modal_error("<@U02> is not on the queue on 2027-01-12.") == (
+        "@U02 is not on the queue on Tue 12 Jan 2027."
+    )
+    assert modal_error("`2027-01-12` &amp; <#C1|support>") == "`2027-01-12` & #support"

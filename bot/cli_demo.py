@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.cli_serve import link_secret
 from bot.settings import Settings, make_engine_from, settings_error
+from bot.slack_text import shell_text
 from bot.usecases import demo as demo_data
 from bot.usecases.errors import UseCaseError
 from scheduling.wording import plural
@@ -53,7 +54,7 @@ def _upgraded(*, links: bool = False) -> Iterator[tuple[Settings, Engine]]:
         migrate.upgrade(engine)
         yield settings, engine
     except UseCaseError as exc:
-        raise BadInput(exc.message) from None
+        raise BadInput(shell_text(exc.message)) from None  # plain ids, not <@U…>
     except OperationalError as exc:
         raise click.ClickException(f"database error: {str(exc.orig).strip()}") from None
     finally:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
@@ -13,9 +11,7 @@ from sqlmodel import Session, col, select
 from bot.cli_storage import BadInput, _database
 from bot.feed_tokens import FeedKind
 from bot.settings import SecretKeyError, Settings, require_secret_key
-from bot.slack_text import shell_text
 from bot.usecases.access import SYSTEM
-from bot.usecases.errors import UseCaseError
 from bot.usecases.feeds import feed_links, reset_feed_link
 from storage.db import DatabaseURLError
 from storage.models import Member, Rotation, Workspace
@@ -54,7 +50,7 @@ def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) 
         secret = require_secret_key(settings)  # the same refusal as serve and worker
     except (ValidationError, DatabaseURLError, SecretKeyError) as exc:
         raise BadInput(str(exc).splitlines()[0]) from None
-    with _database() as engine, _plain_ids():
+    with _database() as engine:
         with Session(engine, expire_on_commit=False) as session:
             team_id = team or _team_of(session, user)
             now = datetime.now(UTC)
@@ -83,15 +79,6 @@ def feeds(user: str, rotation: str | None, team: str | None, reset: str | None) 
         click.echo(f"# {link.title}", err=True)
         click.echo(link.url)
         click.echo(link.webcal)
-
-
-@contextmanager
-def _plain_ids() -> Iterator[None]:
-    """Refusals worded for Slack (`<@U0NOPE> is not in any rotation`) with plain ids."""
-    try:
-        yield
-    except UseCaseError as exc:
-        raise BadInput(shell_text(exc.message)) from None
 
 
 def _team_of(session: Session, user: str) -> str:

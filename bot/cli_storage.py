@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.settings import Settings, make_engine_from, settings_error
+from bot.slack_text import shell_text
 from bot.usecases.access import SYSTEM
 from bot.usecases.backup import export_data, restore_data
 from bot.usecases.errors import UseCaseError
@@ -54,7 +55,7 @@ def _database(*, require_current: bool = True) -> Iterator[Engine]:
             )
         yield engine
     except UseCaseError as exc:
-        raise BadInput(exc.message) from None
+        raise BadInput(shell_text(exc.message)) from None  # plain ids, not <@U…>
     except OperationalError as exc:
         raise click.ClickException(
             f"database error: {str(exc.orig).strip().splitlines()[0]}"

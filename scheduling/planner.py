@@ -34,7 +34,7 @@ from scheduling.explain import explain_changes, explain_unfilled
 from scheduling.ledger import Ledger, build_ledger
 from scheduling.model import DayEntry, Plan, Rotation
 from scheduling.polish import polish
-from scheduling.spread import place_days, summarize_history
+from scheduling.spread import place_days, summarize_history, target_gaps
 
 BoolGrid = NDArray[np.bool_]
 
@@ -365,6 +365,7 @@ def make_plan(rotation: Rotation) -> Plan:
         np.array([day.weekday() for day in problem.days], dtype=np.int64),
         history.recent,
         rotation.slots_per_day,
+        target_gaps(rotation, problem.candidates | problem.fixed | kept, counts),
     )
     grid = problem.fixed | kept | placed
     t_arr, i_arr = np.nonzero(grid)

@@ -43,6 +43,7 @@ def polish(
     weekday: NDArray[np.int64],
     recent: BoolGrid,
     slots_per_day: int,
+    gaps: NDArray[np.float64] | None = None,
     budget: int = 8_000,
 ) -> BoolGrid:
     """Improve `chosen` (movable days) by count-preserving swaps; returns a new grid.
@@ -54,6 +55,7 @@ def polish(
         weekday: weekday number of each day.
         recent: [member, weekday] weekdays of each member's last two turns.
         slots_per_day: people per day, to decide whether pairs are worth tracking.
+        gaps: each member's target gap in days (None: the period over their count).
         budget: the most swap evaluations to make.
     """
     n_days, n_members = chosen.shape
@@ -67,6 +69,10 @@ def polish(
         member_days.sort()
     movable = chosen.copy()
     ideal = [n_days / len(d) if d else float(n_days) for d in days_of]
+    if gaps is not None:
+        ideal = [
+            max(float(g), 1.0) if d else float(n_days) for g, d in zip(gaps, days_of, strict=True)
+        ]
     # Pairs are worth tracking only when two people need not meet more than once: with
     # few people and many slots, everyone shares days with everyone again and again.
     pair_days = sum(len(people) * (len(people) - 1) // 2 for people in on_day)

@@ -70,6 +70,163 @@ def phase_order(ids: list[str], last_served: dict[str, date], members: list[int]
     return [i for _, _, i in sorted(keyed)]
 
 
+def round_robin_rates(
+    rotation: Rotation, counts: NDArray[np.int64], length: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Each member's round-robin rate: the period's days shared by weight over the days
+    each could serve, among everyone who serves (history debts aside)."""
+    weight = np.array([float(m.weight) for m in rotation.members])
+    pool = float((weight * length)[counts > 0].sum())
+    rates: NDArray[np.float64] = weight * length * float(counts.sum()) / max(pool, 1e-9)
+    return rates
+
+
+def cycle_rates(counts: NDArray[np.int64], rates: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Days per period that set each member's spacing: their round-robin rate when their
+    count is within a day of it (as a round-robin spaces them), else their count."""
+    n = counts.astype(np.float64)
+    near = (n - 1 < rates) & (rates < n + 1)
+    return np.where(near, rates, np.maximum(n, 1))
+
+
+def target_gaps(
+    rotation: Rotation, axis: BoolGrid, counts: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """The gap, in working days of the period, each member's days would ideally keep."""
+    length = axis.sum(axis=0).astype(np.float64)
+    rates = cycle_rates(counts, round_robin_rates(rotation, counts, length))
+    gaps: NDArray[np.float64] = axis.shape[0] / np.maximum(rates, 1e-9)
+    return gaps
+
+
+def ideal_dates(
+    counts: NDArray[np.int64],
+    rates: NDArray[np.float64],
+    length: NDArray[np.float64],
+    rank: NDArray[np.float64],
+    anchors: dict[int, list[float]],
+) -> NDArray[np.float64]:
+    """Each member's ideal positions on their own axis of days, one per day they do.
+
+    Round-robin spaces people one cycle apart, the cycle being the team's average rate,
+    and it is the even spread people expect; evenly spacing each person's own count
+    would squeeze whoever does one day more than average. So a member whose target x_i
+    is within one day of their count is spaced one cycle of their own rate (L_i / x_i)
+    apart: those with a day more start in the first part of a cycle, the others in the
+    rest, and together they fill the period evenly as a round-robin would. Anyone else
+    is spaced L_i / n_i apart. Members with fixed or kept days (`anchors`, in axis
+    units) get the remaining dates in the widest holes those days leave.
+
+    Args:
+        counts: days to place for each member, anchors included (members with 0 skipped).
+        rates: each member's round-robin rate (round_robin_rates).
+        length: each member's axis length (days they could serve).
+        rank: each member's place in the turn order, in [0, 1) (see phase_order).
+        anchors: member -> sorted axis positions of their fixed and kept days.
+
+    Returns the positions of all members in one flat array: member by member, sorted.
+    """
+    n = counts.astype(np.float64)
+    extra = (n - 1 < rates) & (rates < n)  # one day more than their rate
+    fewer = (n <= rates) & (rates < n + 1)  # their rate or one day less
+    cycle_rate = cycle_rates(counts, rates)
+    low = np.where(fewer, rates - n, 0.0)
+    high = np.where(extra, rates - n + 1, 1.0)
+    # Turns are staggered within each group, in the turn order, across its whole range.
+    spread_rank = np.zeros(len(counts))
+    for group in (extra, fewer, ~(extra | fewer)):
+        members = np.nonzero(group)[0]
+        ordered = members[np.argsort(rank[members], kind="stable")]
+        spread_rank[ordered] = (np.arange(len(ordered)) + 0.5) / max(len(ordered), 1)
+    phase = low + spread_rank * (high - low)
+    cycle = length / np.maximum(cycle_rate, 1e-9)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    turn = np.arange(len(owner)) - first[owner]
+    positions: NDArray[np.float64] = (phase[owner] + turn) * cycle[owner]
+    for i, fixed in anchors.items():
+        positions[first[i] : first[i] + counts[i]] = fill_holes(
+            fixed, int(counts[i]) - len(fixed), float(length[i])
+        )
+    return positions
+
+
+def even_out(
+    ideal: NDArray[np.float64],
+    axis: BoolGrid,
+    local: NDArray[np.int64],
+    capacity: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """Ideal dates moved, keeping their order, so as many fall on each day as it has slots.
+
+    Where one group's dates crowd (people with a day more than average at the start of
+    a cycle, say), the flow would push people off their dates anyhow, and not evenly;
+    stretching the crowded stretch and squeezing the empty one instead keeps everyone's
+    spacing in proportion.
+
+    Args:
+        ideal: axis positions, member by member (`local` says whose).
+        axis: [day, member] the member's axis days (members as in `local`).
+        local: the member of each ideal date.
+        capacity: people to place each day among these members.
+    """
+    members, days = np.nonzero(axis.T)  # member by member, days in order
+    offset = np.concatenate(([0], np.cumsum(axis.sum(axis=0))))
+    length = np.diff(offset)
+    step = np.clip(np.floor(ideal), 0, np.maximum(length[local] - 1, 0)).astype(np.int64)
+    if len(days) == 0:
+        return ideal
+    on_day = days[np.minimum(offset[local] + step, len(days) - 1)] + (ideal - step)
+    # The k-th date of the period (in order) goes where the k-th slot of the period is.
+    order = np.argsort(on_day, kind="stable")
+    edges = np.concatenate(([0], np.cumsum(capacity))).astype(np.float64)
+    target = np.empty_like(on_day)
+    target[order] = np.interp(np.arange(len(order)) + 0.5, edges, np.arange(len(edges)))
+    # Back onto each member's axis: the axis days before the target day, plus its part.
+    day = np.floor(target).astype(np.int64)
+    wide = axis.shape[0] + 1
+    before = np.searchsorted(days + members * wide, local * wide + day) - offset[local]
+    on_axis = axis[np.clip(day, 0, axis.shape[0] - 1), local]
+    result: NDArray[np.float64] = before + np.where(on_axis, target - day, 0.0)
+    return result
+
+
+def fill_holes(anchors: list[float], more: int, length: float) -> list[float]:
+    """`anchors` plus `more` positions in [0, length] that keep every gap widest.
+
+    Each new position goes, one at a time, into the hole whose gaps it leaves largest
+    (the optimal greedy for the smallest gap); a hole at either end of the axis counts
+    half as much room, so days also keep away from the ends where others crowd.
+    """
+    if not anchors:
+        return [(k + 0.5) * length / more for k in range(more)]
+    holes = [(anchors[0], 0.0, True), (length - anchors[-1], anchors[-1], True)]
+    holes += [(b - a, a, False) for a, b in zip(anchors, anchors[1:], strict=False)]
+    inside = [0] * len(holes)
+
+    def room(h: int, extra: int) -> float:
+        size, _, end = holes[h]
+        return size / (extra + 0.5) if end else size / (extra + 1)
+
+    for _ in range(more):
+        best = max(range(len(holes)), key=lambda h: room(h, inside[h] + 1))
+        inside[best] += 1
+    result = list(anchors)
+    for h, (size, begin, end) in enumerate(holes):
+        k = inside[h]
+        if not k:
+            continue
+        if end and h == 0:  # before the first anchor: the last new day a step before it
+            step = size / (k + 0.5)
+            result += [begin + size - step * (j + 1) for j in range(k)]
+        elif end:
+            step = size / (k + 0.5)
+            result += [begin + step * (j + 1) for j in range(k)]
+        else:
+            result += [begin + size * (j + 1) / (k + 1) for j in range(k)]
+    return sorted(result)
+
+
 def place_days(
     days: list[date],
     rotation: Rotation,
@@ -97,41 +254,67 @@ def place_days(
         return np.zeros_like(candidates)
 
     # Each member's axis: the days they could be on the queue, in order; ideal dates are
-    # evenly spaced along it, so time off stretches the spacing instead of squeezing it.
+    # spaced along it, so time off stretches the spacing instead of squeezing it.
     axis = candidates | preplaced
     position = np.cumsum(axis, axis=0) - 1
     length = axis.sum(axis=0).astype(np.float64)
-    cells = np.maximum(counts, 1).astype(np.float64)
-    gap = np.maximum(length, 1.0) / cells
     ids = [m.id for m in rotation.members]
-    phase = np.zeros(n_members)
-    seed = np.zeros(n_members, dtype=np.int64)
     order = phase_order(ids, history.last_served, [int(i) for i in active])
-    for rank, i in enumerate(order):
-        phase[i] = (rank + 0.5) / len(order)
-        seed[i] = rank
+    rank = np.zeros(n_members)
+    seed = np.zeros(n_members, dtype=np.int64)
+    for r, i in enumerate(order):
+        rank[i] = (r + 0.5) / len(order)
+        seed[i] = r
+    rates_all = round_robin_rates(rotation, counts, length)
+    anchors: dict[int, list[float]] = {}
+    pre_t, pre_i = np.nonzero(preplaced[:, active])
+    for t, k in zip(pre_t.tolist(), pre_i.tolist(), strict=True):
+        anchors.setdefault(k, []).append(float(position[t, active[k]]) + 0.5)
+    for values in anchors.values():
+        values.sort()
+    ideal = ideal_dates(counts[active], rates_all[active], length[active], rank[active], anchors)
+    cell_base = np.zeros(n_members, dtype=np.int64)
+    cell_base[active] = np.concatenate(([0], np.cumsum(counts[active])[:-1]))
+    n_cells = int(counts[active].sum())
+    owner = np.repeat(active, counts[active])
+    local = np.repeat(np.arange(len(active)), counts[active])
+    capacity = remaining + preplaced[:, active].sum(axis=1)
+    moved = even_out(ideal, axis[:, active], local, capacity)
+    if anchors:
+        keep = np.isin(local, list(anchors))
+        moved[keep] = ideal[keep]
+    ideal = moved
+    turn = np.arange(n_cells) - cell_base[owner]
     # Jitter breaks up pairs, but never by more than a sixth of anyone's gap.
-    jitter = np.minimum(JITTER, gap / 6) if rotation.slots_per_day >= 2 else np.zeros(n_members)
+    if rotation.slots_per_day >= 2:
+        spacing = np.maximum(length, 1.0) / np.maximum(counts, 1)
+        jitter = np.minimum(JITTER, spacing / 6)
+        noise = ((seed[owner] * 7919 + turn * 104_729) % 1000) / 500.0 - 1.0
+        anchored = np.isin(local, list(anchors)) if anchors else np.zeros(n_cells, dtype=bool)
+        ideal = ideal + np.where(anchored, 0.0, jitter[owner] * noise)
+    ideal = np.clip(ideal, 0, length[owner])
+    # Sorted within each member (jitter may swap neighbours), then looked up all at once:
+    # a key of member * span + position orders every member's ideals in one array.
+    span = float(n_days + 2)
+    keys = np.sort(local * span + ideal)
+    ideal = keys - local * span
+    # A day's cell is the ideal date nearest to it: boundaries halfway between ideals.
+    last_of = cell_base[owner] + counts[owner] - 1 == np.arange(n_cells)
+    upper = np.where(last_of, local * span + span - 0.5, (keys + np.roll(keys, -1)) / 2)
+    member_node = np.zeros(n_members, dtype=np.int64)
+    member_node[active] = n_days + n_cells + np.arange(len(active))
+    local_of = np.zeros(n_members, dtype=np.int64)
+    local_of[active] = np.arange(len(active))
 
     def cell_and_distance(
         t: NDArray[np.int64], i: NDArray[np.int64]
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         middle = position[t, i] + 0.5
-        cell = np.clip(np.floor(middle / gap[i] - phase[i] + 0.5), 0, cells[i] - 1)
-        # A fixed pseudo-random offset in [-1, 1) per (member, cell): deterministic.
-        noise = ((seed[i] * 7919 + cell.astype(np.int64) * 104_729) % 1000) / 500.0 - 1.0
-        ideal = np.clip((cell + phase[i]) * gap[i] + jitter[i] * noise, 0, length[i])
-        return cell.astype(np.int64), np.abs(middle - ideal)
-
-    cell_base = np.zeros(n_members, dtype=np.int64)
-    cell_base[active] = np.concatenate(([0], np.cumsum(counts[active])[:-1]))
-    n_cells = int(counts[active].sum())
-    owner = np.repeat(active, counts[active])
-    member_node = np.zeros(n_members, dtype=np.int64)
-    member_node[active] = n_days + n_cells + np.arange(len(active))
+        flat = np.searchsorted(upper, local_of[i] * span + middle)
+        flat = np.minimum(flat, cell_base[i] + counts[i] - 1)
+        return flat - cell_base[i], np.abs(middle - ideal[flat])
 
     occupied = np.zeros(n_cells, dtype=bool)
-    pre_t, pre_i = np.nonzero(preplaced[:, active])
     if len(pre_t):
         pre_cell, _ = cell_and_distance(pre_t, active[pre_i])
         occupied[cell_base[active[pre_i]] + pre_cell] = True
@@ -183,6 +366,7 @@ def place_days(
 
     # Days far from every ideal date are rarely chosen: the first solve leaves them out
     # (much smaller on big teams); if it cannot reach the counts, solve with all days.
+    gap = np.maximum(length, 1.0) / np.maximum(counts, 1)
     near = distance <= np.maximum(NEAR_DAYS, NEAR_SHARE * gap[i_arr])
     result = solve(near) if not near.all() else None
     if result is None:

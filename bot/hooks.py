@@ -37,7 +37,7 @@ from starlette.routing import Route
 from bot.usecases import capture
 from bot.usecases.errors import InvalidInput, NotFound, UseCaseError
 from bot.usecases.notes import LONGEST_TEXT
-from bot.web import load_json
+from bot.web import load_json, validation_message
 from scheduling.reminders import SEVERITY_RANK
 
 if TYPE_CHECKING:
@@ -116,22 +116,7 @@ def _validated(model: type[_Model], data: Any, what: str) -> _Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Refused(400, _first_error(exc, model)) from None
-
-
-def _first_error(exc: ValidationError, model: type[BaseModel]) -> str:
-    error = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in error["loc"]) or "body"
-    kind = error["type"]
-    if kind == "missing":
-        return f"{where}: required"
-    if kind == "extra_forbidden":
-        return f"{where}: unknown field (use {', '.join(sorted(model.model_fields))})"
-    if kind.endswith("_type"):
-        expected = kind.removesuffix("_type").replace("model", "object")
-        expected = {"dict": "object", "list": "array", "int": "integer"}.get(expected, expected)
-        return f"{where}: expected {'an' if expected[0] in 'aeiou' else 'a'} {expected}"
-    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+        raise Refused(400, validation_message(exc, fields=sorted(model.model_fields))) from None
 
 
 def _number_as_text(value: Any) -> Any:

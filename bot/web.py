@@ -24,9 +24,9 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
@@ -239,6 +239,18 @@ class BadSlackRequest(Exception):
         self.message = message
 
 
+# Where a reply may go: a web URL (which host is the error handler's to check).
+ReplyUrl = Annotated[str, Field(pattern=r"^https?://[^\s/?#]+\S*$", max_length=2000)]
+
+
+class SlackReplyUrl(BaseModel):
+    """One of a view submission's `response_urls`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    response_url: ReplyUrl
+
+
 class SlackPayload(BaseModel):
     """The fields Bolt and the listeners read from every payload, typed as Slack sends
     them; anything else passes through unchecked."""
@@ -263,8 +275,8 @@ class SlackPayload(BaseModel):
     message: dict[str, Any] | None = None
     container: dict[str, Any] | None = None
     actions: list[dict[str, Any]] | None = None
-    response_url: str | None = None
-    response_urls: list[dict[str, Any]] | None = None
+    response_url: ReplyUrl | None = None
+    response_urls: list[SlackReplyUrl] | None = None
     trigger_id: str | None = None
     callback_id: str | None = None
 
@@ -309,12 +321,14 @@ class SlackView(BaseModel):
 
     id: str | None = None
     callback_id: str
-    type: str | None = None
+    type: str  # Bolt reads it to tell a workflow step's save from a modal's
     private_metadata: str | None = None
     state: dict[str, Any] | None = None
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
+# Interactions Slack always sends a trigger_id with (listeners open modals with it).
+_WITH_A_TRIGGER = {"block_actions", "shortcut", "message_action"}
 
 # Interactive payloads: always from a person, whose id the listeners read.
 _FROM_A_PERSON = {
@@ -324,7 +338,15 @@ _FROM_A_PERSON = {
     "shortcut",
     "message_action",
     "block_suggestion",
+    # Bolt's action and option listeners match these legacy kinds by callback_id too.
+    "interactive_message",
+    "dialog_submission",
+    "dialog_cancellation",
+    "dialog_suggestion",
+    "workflow_step_edit",
 }
+# Events that always name the person they are about (by user id).
+_EVENTS_OF_A_PERSON = {"app_home_opened", "reaction_added"}
 
 
 def slack_request(body: bytes, query: str, headers: Mapping[str, str]) -> BoltRequest:
@@ -349,7 +371,13 @@ def slack_request(body: bytes, query: str, headers: Mapping[str, str]) -> BoltRe
     wanted: dict[str, str | Sequence[str]] = {
         k: v for k, v in headers.items() if not k.lower().startswith(_BOLT_INTERNAL)
     }
-    return BoltRequest(body=text, query=query, headers=wanted)
+    try:
+        return BoltRequest(body=text, query=query, headers=wanted)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # Bolt reads ids from nested objects too (event.item.channel, message.user, …):
+        # one of the wrong type, past the checks above, is as malformed as they are.
+        problem = f"{type(exc).__name__}: {str(exc)[:80]}"
+        raise BadSlackRequest(f"body: a field Bolt reads has the wrong type ({problem})") from None
 
 
 def check_payload(data: object) -> None:
@@ -360,14 +388,33 @@ def check_payload(data: object) -> None:
         raise BadSlackRequest(f"body: nested deeper than {MAX_JSON_DEPTH} levels")
     payload = _validated(SlackPayload, data, "")
     if payload.type == "event_callback" or payload.event is not None:
-        _validated(SlackEvent, payload.event, "event")
+        event = _validated(SlackEvent, payload.event, "event")
+        if event.type in _EVENTS_OF_A_PERSON and not isinstance(event.user, str):
+            raise BadSlackRequest("event.user: expected a user id")
     if payload.type in _FROM_A_PERSON:
         _validated(SlackUser, payload.user, "user")
-    if payload.type == "block_actions":
-        for number, action in enumerate(payload.actions or ()):
-            _validated(SlackAction, action, f"actions.{number}")
+        if not isinstance(payload.team, dict | None):  # an interaction's team is an object
+            raise BadSlackRequest("team: expected an object")
+    if payload.type in _WITH_A_TRIGGER and payload.trigger_id is None:
+        raise BadSlackRequest("trigger_id: required")
+    if payload.type in ("block_actions", "interactive_message"):
+        # Bolt hands every listener (and the error handler) `actions[0]`.
+        if not payload.actions:
+            raise BadSlackRequest("actions: expected an array of at least one action")
+        if payload.type == "block_actions":
+            for number, action in enumerate(payload.actions):
+                _validated(SlackAction, action, f"actions.{number}")
     if payload.type in ("view_submission", "view_closed"):
-        _validated(SlackView, payload.view, "view")
+        view = _validated(SlackView, payload.view, "view")
+        if view.type == "workflow_step":
+            _require_object(data, "workflow_step")
+    if payload.type == "workflow_step_edit":
+        _require_object(data, "workflow_step")
+
+
+def _require_object(data: dict[str, Any], name: str) -> None:
+    if not isinstance(data.get(name), dict):
+        raise BadSlackRequest(f"{name}: expected an object")
 
 
 def _validated(model: type[_Model], data: object, where: str) -> _Model:
@@ -377,11 +424,54 @@ def _validated(model: type[_Model], data: object, where: str) -> _Model:
         raise BadSlackRequest(validation_message(exc, where)) from None
 
 
-def validation_message(exc: ValidationError, where: str = "") -> str:
-    """Pydantic's first error as `field.path: what is wrong` (`where` is the prefix)."""
-    error = exc.errors(include_url=False, include_input=False)[0]
-    path = ".".join(str(part) for part in (where, *error["loc"]) if part != "")
-    return f"{path or 'body'}: {error['msg'].lower()}"
+def validation_message(exc: ValidationError, where: str = "", fields: Sequence[str] = ()) -> str:
+    """Pydantic's first error as `field.path: what is wrong`, `where` the prefix of the
+    path and `fields` the names to suggest for an unknown one."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    loc = _field_path(first["loc"])
+    path = ".".join(str(part) for part in (where, *loc) if part != "") or "body"
+    kind = first["type"]
+    if kind == "missing":
+        return f"{path}: required"
+    if kind == "extra_forbidden":
+        return f"{path}: unknown field" + (f" (use {', '.join(fields)})" if fields else "")
+    expected = [
+        _EXPECTED[e["type"]]
+        for e in errors
+        if e["type"] in _EXPECTED and _field_path(e["loc"]) == loc
+    ]
+    if expected:
+        return f"{path}: expected {' or '.join(dict.fromkeys(expected))}"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{path}: {message[:1].lower()}{message[1:]}"
+
+
+# Pydantic's error types that say only "not the right type", as what was expected.
+_EXPECTED = {
+    "string_type": "a string",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "list_type": "an array",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "true or false",
+    "float_type": "a number",
+    "string_pattern_mismatch": "a web address (https://…)",  # the one pattern: ReplyUrl
+}
+
+
+def _field_path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """`loc` without the tags pydantic adds for a union's members (`str`,
+    `dict[str,any]`, a model's class name): only field names and indexes."""
+    return tuple(
+        part
+        for part in loc
+        if isinstance(part, int)
+        or not ("[" in part or part[:1].isupper() or part in ("str", "int", "float", "bool"))
+    )
 
 
 def json_depth(value: object) -> int:

@@ -6,7 +6,8 @@ and renders. Slack
 sends an action even for a link button (one with a `url`); those use action ids
 starting `link:` (`bot.views.blocks.button(..., url=...)`) and are acknowledged here.
 A button whose value does not read (a hand-made payload, an old message) is the
-clicker's doing, not a failure: they are told so, and it is logged at INFO (`_read`).
+clicker's doing, not a failure: they are told so, and it is logged at INFO
+(`read_button_value`, which every listener of a button with a value uses).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def _who(body: dict[str, Any]) -> tuple[str, str, str]:
     return str(team), str(body["user"]["id"]), str(value)
 
 
-def _read(
+def read_button_value(
     body: dict[str, Any], client: WebClient, respond: Respond, parse: Callable[[str], _Value]
 ) -> _Value | None:
     """The clicked button's value as `parse` reads it; None, the person told, when it
@@ -88,7 +89,7 @@ def _read(
     _, user, value = _who(body)
     try:
         return parse(value)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # json.loads on "[[[…" recurses
         action = (body.get("actions") or [{}])[0].get("action_id")
         log.info("button %s from %s has a value that does not read: %s", action, user, exc)
         message = "That button's value can't be read, so nothing was changed. Open the list again."
@@ -112,7 +113,7 @@ def _answer(
     """Accept, decline or withdraw a request; the message clicked shows the outcome."""
     services = services_of(context)
     team, user, _ = _who(body)
-    number = _read(body, client, respond, request_id)
+    number = read_button_value(body, client, respond, request_id)
     if number is None:
         return
     with services.session() as session:
@@ -164,7 +165,7 @@ def publish(
     """Publish exactly the preview the admin saw, unless someone published meanwhile."""
     services = services_of(context)
     team, user, _ = _who(body)
-    publish = _read(body, client, respond, admin.read_publish_value)
+    publish = read_button_value(body, client, respond, admin.read_publish_value)
     if publish is None:
         return
     with services.session() as session:
@@ -192,7 +193,7 @@ def cancel_away(
     """The Cancel button of `away list`: that time off goes, in every rotation."""
     services = services_of(context)
     team, user, _ = _who(body)
-    day = _read(body, client, respond, date.fromisoformat)
+    day = read_button_value(body, client, respond, date.fromisoformat)
     if day is None:
         return
     with services.session() as session:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.listeners.actions import read_button_value
 from bot.services import services_of
 from bot.usecases.capture import record_reflection
 from bot.usecases.errors import UseCaseError
@@ -30,12 +31,14 @@ def register(app: App) -> None:
 
 
 def open_reflection(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """The end-of-day button: the modal asking what hurt and what works well."""
     ack()
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    rotation, day = read_reflect_value(value)
+    read = read_button_value(body, client, respond, read_reflect_value)
+    if read is None:
+        return
+    rotation, day = read
     today = services_of(context).clock().date()
     client.views_open(
         trigger_id=body["trigger_id"], view=reflection_modal(rotation, day, today=today)

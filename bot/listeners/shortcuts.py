@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.followups import post
 from bot.listeners.errors import reported
 from bot.services import services_of
 from bot.usecases import capture
@@ -75,7 +76,11 @@ def open_capture(
         except NotFound:
             names = ()
     if not names:
-        respond(**not_in_rotation(kind))
+        reply = not_in_rotation(kind)
+        if respond.response_url:
+            respond(**reply)
+        else:  # a global shortcut carries no response_url: say it in a DM
+            post(client, body["user"]["id"], reply)
         return
     ts = str(message.get("ts") or "")
     view = capture_modal(

@@ -267,7 +267,22 @@ SIGNED_SHAPES = [
     ("application/json", b'{"authorizations": "x"}', "authorizations"),
     ("application/json", b'{"response_urls": [5]}', "response_urls"),
     ("application/json", b'{"id": ' + b"9" * 5000 + b"}", "body: not JSON"),
-]
+    # What the fuzz test found reaching Bolt or a listener and failing there:
+    ("application/json", b'{"type": "view_submission", "user": {"id": "U"}, '
+                         b'"view": {"callback_id": "config"}}', "view.type"),
+    ("application/json", b'{"type": "block_actions", "user": {"id": "U"}, "trigger_id": "t", '
+                         b'"actions": []}', "actions"),
+    ("application/json", b'{"type": "block_actions", "user": {"id": "U"}, '
+                         b'"actions": [{"action_id": "home:swap"}]}', "trigger_id: required"),
+    ("application/json", b'{"type": "dialog_submission", "callback_id": "feeds:reset", '
+                         b'"user": {"id": "U"}, "team": "T0TEST"}', "team: expected an object"),
+    ("application/json", b'{"type": "event_callback", "event": {"type": "app_home_opened"}}',
+     "event.user"),
+    ("application/json", b'{"type": "event_callback", "event": {"type": "reaction_added", '
+                         b'"user": "U", "item": {"channel": true}}}', "wrong type"),
+    ("application/json", b'{"response_url": "99999"}', "response_url: expected a web address"),
+    ("application/json", b'{"response_urls": [{"response_url": 5}]}', "response_urls.0"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("content_type", "body", "named"), SIGNED_SHAPES)

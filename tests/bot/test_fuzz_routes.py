@@ -13,24 +13,26 @@ import json
 import random
 import string
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import pytest
 from sqlalchemy import inspect, text
 
 from bot.hooks import github_signature
-from bot.listeners.reminders import REFLECT, REFLECTION
 from bot.listeners.shortcuts import SAVE_BUG, SAVE_HIGHLIGHT
 from bot.views import admin, config, days, home, mine, modals, swaps
 from bot.views.capture import CAPTURE
+from bot.views.reminders import REFLECT, REFLECTION
 from storage.db import make_engine
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.hostile import Answer, Hardened, chunked, hardened_server, raw, rss_kib
 from tests.bot.server import GITHUB_SECRET, HOOK_SECRET, SIGNING_SECRET
 from tests.bot.slack_requests import signature
+
+_T = TypeVar("_T")
 
 SEED = 20270104
 ROUNDS = 500  # requests of each kind (unsigned, signed); about 10 s in all
@@ -69,7 +71,7 @@ class Junk:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
 
-    def pick(self, items: list[Any]) -> Any:
+    def pick(self, items: Sequence[_T]) -> _T:
         return self.rng.choice(items)
 
     def scalar(self) -> Any:

@@ -204,8 +204,9 @@ def bare_server(port: int) -> None:
 
     from slack_bolt import Ack, App
 
-    from bot.app import LISTENER_THREADS, make_client
-    from bot.web import create_web_app, run
+    from bot.services import make_client
+    from bot.slack.app import LISTENER_THREADS
+    from bot.web.app import create_web_app, run
 
     app = App(
         client=make_client(os.environ["SLACK_API_URL"], os.environ["SLACK_BOT_TOKEN"]),

@@ -8,6 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -15,6 +20,7 @@ from bot.answer_cache import AnswerCache
 
 # The key under which middleware puts the Services into every Bolt context.
 SERVICES_KEY = "queueday_services"
+DEFAULT_API_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class ReactionEmoji:
 
 @dataclass(frozen=True)
 class Services:
-    """Built once at start-up by `bot.app.create_app`; read by listeners via `services_of`."""
+    """Built once at start-up by `bot.slack.app.create_app`; read by listeners via `services_of`."""
 
     installation: Installation
     engine: Engine | None = None
@@ -72,3 +78,16 @@ def services_of(context: BoltContext | dict[str, Any]) -> Services:
     services = context[SERVICES_KEY]
     assert isinstance(services, Services)
     return services
+
+
+def make_client(api_url: str = DEFAULT_API_URL, token: str | None = None) -> WebClient:
+    """A Web API client for `api_url` that waits out 429s (Retry-After) and retries
+    dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from scheduling.calendar import WorkCalendar
 
-MAX_ITEM_CHARS = 280  # one ticket or highlight as shown (bot.views.reminders): a digest fits 3,000
+# One ticket or highlight as shown (bot.slack.views.reminders): a digest fits 3,000.
+MAX_ITEM_CHARS = 280
 SEVERITY_RANK = {
     "critical": 0,
     "blocker": 0,

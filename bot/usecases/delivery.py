@@ -1,7 +1,7 @@
 """The worker's use cases: queue the time-based reminders, claim due rows, decide what
 each says, and record the outcome.
 
-Sending itself (Slack) is the worker's business (bot/reminder_worker.py); everything
+Sending itself (Slack) is the worker's business (bot/worker/sender.py); everything
 here is plain values in and out, so `queueday remind --now`, the long-running worker,
 the demo console and the tests all share it.
 """

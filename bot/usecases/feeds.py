@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.feed_tokens import FeedKind, feed_token, feed_urls, is_token, same_token, token_hash
 from bot.usecases import audit
 from bot.usecases.access import (
     SYSTEM,
@@ -30,6 +29,7 @@ from bot.usecases.access import (
     local_today,
 )
 from bot.usecases.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.usecases.tokens import FeedKind, feed_token, feed_urls, is_token, same_token, token_hash
 from bot.usecases.transaction import unit_of_work
 from scheduling.ics import FeedEvent, plan_events, render_calendar_fast
 from scheduling.model import DayEntry

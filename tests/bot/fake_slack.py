@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.local_slack import LoopbackServer
+from bot.cli.local_slack import LoopbackServer
 
 RESPONSE_URL = "response_url"
 # The parameters that say whom or where a Web API call is about.

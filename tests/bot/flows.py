@@ -24,8 +24,8 @@ from sqlmodel import Session
 import bot.usecases as uc
 from scheduling.quarters import quarter_of
 from tests.bot.fake_slack import RESPONSE_URL, Call, FakeSlack, response_name
+from tests.bot.slack.test_views import assert_within_limits, texts
 from tests.bot.slack_requests import SlackSender
-from tests.bot.test_views import assert_within_limits, texts
 
 TEAM = "T0TEST"
 _numbers = itertools.count(1)

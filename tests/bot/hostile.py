@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 import bot.usecases as uc
 import tests.bot.server as server_module
-from bot.local_slack import LoopbackServer
+from bot.cli.local_slack import LoopbackServer
 from bot.usecases.feeds import feed_links
 from storage import migrate
 from storage.db import make_engine

@@ -13,7 +13,7 @@ from queue import Queue
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.settings import (
     NO_SECRET_KEY,
     SECRET_FILE_NAME,

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 import bot.usecases as uc
 import bot.usecases.feeds as feeds_module
-from bot.calendar_feed import FeedCache, Served, load_feed
-from bot.feed_tokens import FeedKind, token_hash
 from bot.usecases.feeds import FeedLink, FeedLinks, feed_links, reset_feed_link
+from bot.usecases.tokens import FeedKind, token_hash
+from bot.web.calendar import FeedCache, Served, load_feed
 from scheduling.ics import assignment_uid, render_calendar
 from storage.models import Assignment, FeedToken, Member, Rotation
 from tests.storage.databases import Database

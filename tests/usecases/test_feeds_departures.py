@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 import bot.usecases as uc
-from bot.feed_tokens import FeedKind
 from bot.usecases.access import SYSTEM
+from bot.usecases.tokens import FeedKind
 from storage.models import AuditEntry, FeedToken
 from tests.usecases.conftest import ADMIN, NOW, TEAM, Team
 from tests.usecases.test_feeds import fetch, links

@@ -1,0 +1,1 @@
+"""The Slack front door: the Bolt app, its listeners, handlers and views."""

@@ -1,0 +1,1 @@
+"""The HTTP front door: the ASGI app, calendar feeds and webhooks."""

@@ -1,0 +1,1 @@
+"""The reminder worker: claims due outbox rows and sends them."""

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -33,6 +33,7 @@ from bot.cli.local_slack import BOT_USER, LocalSlack, Sent
 from bot.services import Installation, utc_now
 from bot.slack.app import Identity, SlackConfig, create_app
 from bot.slack.commands import COMMAND
+from bot.slack.requests import SlackRequest
 from bot.slack.views.text import message_text, view_text
 from bot.usecases.errors import NotFound
 
@@ -313,7 +314,7 @@ class Console:
         base = f"v0:{timestamp}:{body}".encode()
         signature = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
         response = self.app.dispatch(
-            BoltRequest(
+            SlackRequest(
                 body=body,
                 headers={
                     "content-type": content_type,

@@ -14,10 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from slack_bolt import BoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.requests import SlackRequest, read_body
 from bot.web.bodies import MAX_JSON_DEPTH, json_depth, json_kind, validation_message
 
 # Seconds since the epoch, ASCII digits only: int() would also take " 17", "1_7" or
@@ -171,10 +170,10 @@ _FROM_A_PERSON = {
 _EVENTS_OF_A_PERSON = {"app_home_opened", "reaction_added"}
 
 
-def slack_request(body: bytes, query: str, headers: Mapping[str, str]) -> BoltRequest:
+def slack_request(body: bytes, query: str, headers: Mapping[str, str]) -> SlackRequest:
     """A signed body as Bolt's request, once it reads as a payload Slack sends.
 
-    Parsed by Bolt's own rules (JSON, a form with a JSON `payload`, or a plain form)
+    Read as Slack sends it (`read_body`: JSON, a form with a JSON `payload`, or a plain form)
     and shape-checked here, so Bolt and the listeners never fail on its shape.
 
     Raises:
@@ -184,7 +183,7 @@ def slack_request(body: bytes, query: str, headers: Mapping[str, str]) -> BoltRe
     text = body.decode("utf-8")  # verified: it decodes
     content_type = headers.get("content-type", "").split(";")[0] or None
     try:
-        data = parse_body(text, content_type)
+        data = read_body(text, content_type)
     except RecursionError:
         raise BadSlackRequest(f"body: nested deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:  # json.JSONDecodeError, and int() on a huge number
@@ -194,7 +193,7 @@ def slack_request(body: bytes, query: str, headers: Mapping[str, str]) -> BoltRe
         k: v for k, v in headers.items() if not k.lower().startswith(_BOLT_INTERNAL)
     }
     try:
-        return BoltRequest(body=text, query=query, headers=wanted)
+        return SlackRequest(body=text, query=query, headers=wanted)
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
         # Bolt reads ids from nested objects too (event.item.channel, message.user, …):
         # one of the wrong type, past the checks above, is as malformed as they are.

@@ -70,6 +70,13 @@ def test_unknown_subcommand(slack: SlackSender) -> None:
     assert all(name in message["text"] for name in NAMES)
 
 
+def test_a_command_that_says_payload_is_answered(slack: SlackSender) -> None:
+    """Bolt took any form with the word "payload" in it for an interactive payload and
+    saw an empty body (404); the command is read as the form it is."""
+    message = ephemeral(slack.command("frobnicate the payload"))
+    assert "Subcommands: help" in message["text"]
+
+
 def test_malformed_arguments_get_the_usage(slack: SlackSender) -> None:
     message = ephemeral(slack.command("away jan 16..jan 12 oops"))
     assert "before it starts" in message["text"]

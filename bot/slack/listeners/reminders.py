@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.services import services_of
 from bot.slack.listeners.actions import read_button_value
+from bot.slack.views.errors import modal_error
 from bot.slack.views.reminders import (
     REFLECT,
     REFLECTION,
@@ -67,6 +68,6 @@ def save_reflection(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
                 area=form.area,
             )
         except UseCaseError as exc:
-            ack(response_action="errors", errors={"hurt": exc.message})
+            ack(response_action="errors", errors={"hurt": modal_error(exc.message)})
             return
     ack(response_action="update", view=reflection_saved(ticket, highlight))

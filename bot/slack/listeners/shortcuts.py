@@ -26,6 +26,7 @@ from bot.slack.views.capture import (
     read_capture,
     saved_view,
 )
+from bot.slack.views.errors import modal_error
 from bot.usecases import capture
 from bot.usecases.errors import NotFound, UseCaseError
 
@@ -121,6 +122,6 @@ def save_capture(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
                 channel=form.channel,
             )
         except UseCaseError as exc:
-            ack(response_action="errors", errors={"text": exc.message})
+            ack(response_action="errors", errors={"text": modal_error(exc.message)})
             return
     ack(response_action="update", view=saved_view(saved))

@@ -282,7 +282,9 @@ def test_the_end_of_day_button_opens_a_modal_that_stores_a_ticket_and_a_highligh
     assert highlight.text == "The new macros saved an hour."
     assert ticket.external_id == highlight.external_id  # paired in the weekly digest
     status, body = interaction(app, submit(view, "U01", values))
-    assert "already shared" in json.loads(body)["errors"]["hurt"]
+    again = json.loads(body)["errors"]["hurt"]
+    assert "already shared" in again
+    assert day.isoformat() not in again and f"{day:%a} {day.day} {day:%b %Y}" in again
     empty = interaction(app, submit(view, "U01", {}))[1]
     assert "at least one" in json.loads(empty)["errors"]["hurt"]
 

@@ -88,16 +88,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "swap",
         "swap <my date> with @person [<their date>]",
-        "offer to trade one of your days for one of theirs",
+        "offer to trade one of your days for one of theirs (`my next day`: your next one)",
         DAYS,
-        ("swap jan 12 with @teammate jan 19", "swap next friday with @teammate"),
+        ("swap jan 12 with @teammate jan 19", "swap my next day with @teammate"),
     ),
     Subcommand(
         "cover",
         "cover <date> [@person]",
-        "ask someone (or anyone) to take your day",
+        "ask someone (or anyone) to take your day (`my next day`: your next one)",
         DAYS,
-        ("cover jan 12 @teammate", "cover tomorrow"),
+        ("cover jan 12 @teammate", "cover my next day"),
     ),
     Subcommand(
         "reminders",

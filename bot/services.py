@@ -16,8 +16,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.answer_cache import AnswerCache
-
 # The key under which middleware puts the Services into every Bolt context.
 SERVICES_KEY = "queueday_services"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -55,7 +53,6 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
     base_url: str = "http://localhost:3000"
     secret_key: str | None = field(default=None, repr=False)  # signs calendar feed links
-    answers: AnswerCache = field(default_factory=AnswerCache)  # recent quick reads
     reactions: ReactionEmoji = field(default_factory=ReactionEmoji)
 
     def session(self) -> Session:

@@ -415,4 +415,41 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
+class ReceivedEvent(SQLModel, table=True):
+    """A Slack delivery already taken in (its `event_id`), so a retry reaching any
+    replica is acknowledged without being handled again.
+
+    Rows expire (bot.usecases.receipts): Slack retries within minutes, so an hour of ids
+    is plenty; the workspace is unknown (None) while it has no row of its own yet.
+    """
+
+    __tablename__: ClassVar[str] = "received_events"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_received_events_key"),
+        Index("ix_received_events_received_at", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id")
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SlackPace(SQLModel, table=True):
+    """When Slack may next be sent to a conversation, or to a workspace after a 429,
+    shared by every worker (bot.worker.pacing).
+
+    `key` is `channel:<id>` (about one post a second each) or `team:<id>` (everything
+    held back until Retry-After has passed).
+    """
+
+    __tablename__: ClassVar[str] = "slack_pace"
+    __table_args__ = (UniqueConstraint("key", name="uq_slack_pace_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id")
+    next_at: datetime = Field(sa_type=UTCDateTime)
+
+
 METADATA = SQLModel.metadata

@@ -30,7 +30,6 @@ RULES = (
     Rule("bot.usecases", FRONT_DOORS, "use cases are shared by every front door"),
     Rule("bot.settings", FRONT_DOORS, "settings are handed to every front door"),
     Rule("bot.services", FRONT_DOORS, "services are handed to every front door"),
-    Rule("bot.answer_cache", FRONT_DOORS, "the cache sits under the services"),
     Rule("bot.slack", ("bot.cli",), "the command line wires the front doors, not the reverse"),
     Rule("bot.web", ("bot.cli", "bot.slack.listeners", "bot.slack.handlers"), "web serves HTTP"),
     Rule(

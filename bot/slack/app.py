@@ -21,7 +21,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.answer_cache import AnswerCache
 from bot.services import (
     DEFAULT_API_URL,
     Installation,
@@ -174,9 +173,6 @@ def create_app(
         )
     finally:
         bolt_logger.removeFilter(_token_unused_filter)
-    answers = AnswerCache()
-    if engine is not None:
-        answers.watch(engine)
     services = Services(
         installation=installation,
         engine=engine,
@@ -184,10 +180,12 @@ def create_app(
         base_url=base_url,
         secret_key=secret_key,
         reactions=reactions or ReactionEmoji(),
-        answers=answers,
     )
     app.use(middleware.RefuseOtherTeams(installation.team_id))
-    app.use(middleware.SkipRepeatedEvents(middleware.RecentIds()))
+    # Received ids in the database, so a retry that reaches another replica is known there
+    # (DESIGN.md section 4); an app with no database is alone and remembers them itself.
+    seen = middleware.DatabaseReceipts(services) if engine is not None else middleware.RecentIds()
+    app.use(middleware.SkipRepeatedEvents(seen))
     app.use(middleware.ProvideServices(services))
     register_listeners(app)
     return app

@@ -137,9 +137,16 @@ class SlackSender:
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
     def event(
-        self, event: dict[str, Any], *, event_id: str, retry_num: int | None = None, **kwargs: Any
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+        **kwargs: Any,
     ) -> Reply:
-        """An Events API callback; `retry_num` sends it as Slack's retry of it."""
+        """An Events API callback; `retry_num` sends it as Slack's retry of it, for
+        `retry_reason` (one of Slack's: http_timeout, http_error, connection_failed, ...)."""
         body = json.dumps(
             {
                 "token": "legacy-verification-token",
@@ -157,6 +164,6 @@ class SlackSender:
             headers = {
                 **headers,
                 "X-Slack-Retry-Num": str(retry_num),
-                "X-Slack-Retry-Reason": "http_timeout",
+                "X-Slack-Retry-Reason": retry_reason,
             }
         return self.post(body, "application/json", headers=headers, **kwargs)

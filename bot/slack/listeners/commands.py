@@ -2,8 +2,9 @@
 
 `ImmediateReplies`, a global middleware, answers before any listener runs: help,
 unknown subcommands and malformed arguments from the text alone, and the quick reads
-(`who`, `my`, `schedule`, `stats`, `calendar`) from the database, or for a few seconds
-from memory (bot/answer_cache.py). No listener thread is taken and
+(`who`, `my`, `schedule`, `stats`, `calendar`) from the database, every time: no answer
+is kept in memory, so none is staler than a commit any replica has made (README,
+"Running more than one process", has the measurement). No listener thread is taken and
 there is no wait for Bolt's ack polling (every 10 ms), so a burst of them cannot starve
 the pool the other commands need. Those reach the listener, which acknowledges at once
 and runs the handler in a lazy listener, then its follow-ups (DMs, App Homes).
@@ -50,8 +51,7 @@ class ImmediateReplies(Middleware):
         if reply is None and is_inline(split_command(text).name):
             client = req.context.client
             assert client is not None
-            key = (body.get("team_id"), body.get("user_id"), body.get("channel_id"), text)
-            reply = services.answers.answer(key, lambda: _read(body, services, client))
+            reply = _read(body, services, client)
         if reply is None:
             return next()
         return BoltResponse(status=200, body=json.dumps(reply), headers=_JSON)

@@ -110,6 +110,22 @@ class Rotation(SQLModel, table=True):
     reminder_days_before: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     # Bumped by every publish; a publish names the version it was previewed against.
     published_version: int = 0
+    # The queue in the channel (bot.usecases.channel_queue): the user group's handle
+    # (None: "<name>-today") and the admin's switches for the group, topic and post.
+    queue_handle: str | None = None
+    queue_group: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    queue_topic: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # Replace a topic someone else wrote (off: only QueueDay's own part is replaced).
+    queue_topic_overwrite: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
+    queue_post: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # What QueueDay last did there: the group's id, its users, the topic it set, and the
+    # problems admins were already told about ({"not_in_channel": "2027-01-04"}).
+    queue_group_id: str | None = None
+    queue_group_users: str | None = None
+    queue_topic_set: str | None = None
+    queue_notified: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -62,6 +62,11 @@ def sync_tracked(session: Session) -> None:
     unique = {id(row): row for row in rows}.values()
     now = max(row.updated_at for row in unique)
     sync_days(session, list(unique), now=now)
+    # Today's people changed (a swap, a cover, time off): the channel's group and topic
+    # follow at once, not the next morning.
+    from bot.usecases.channel_queue import queue_updates
+
+    queue_updates(session, list(unique), now=now)
 
 
 def times_of(member: Member, rotation: Rotation) -> ReminderTimes:

@@ -36,10 +36,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.slack.views.reminders import FeedLinkView, metadata, outbox_id_of, reminder_message
-from bot.usecases import delivery
+from bot.usecases import channel_queue, delivery
 from bot.usecases.delivery import Later, Outgoing, Preparer, PublishedContent, Skip
 from bot.usecases.errors import Conflict, UseCaseError
 from bot.usecases.reminder_settings import set_timezone
+from bot.worker.channel import ChannelWork
 from storage.reminder_queries import Claimed
 
 if TYPE_CHECKING:
@@ -92,10 +93,12 @@ class Pacer:
         self._last: dict[str, float] = {}
         self.waited = 0.0
 
-    def wait(self, channel: str) -> None:
+    def wait(self, channel: str, *, interval: float | None = None) -> None:
+        """Wait out `channel`'s turn (`interval`: another spacing for this key, such as
+        `api:<method>` at Slack's Tier 2 rate)."""
         last = self._last.get(channel)
         if last is not None:
-            left = last + self.interval - self.clock()
+            left = last + (self.interval if interval is None else interval) - self.clock()
             if left > 0:
                 self.waited += left
                 self.sleep(left)
@@ -178,6 +181,14 @@ class Sender:
         self._tz_tried: set[str] = set()
         self._links: dict[tuple[str, str], Sequence[FeedLinkView]] = {}
         self.own_seconds = 0.0  # time spent outside Slack calls and pacing
+        self.channel = ChannelWork(
+            client,
+            worker=self.worker,
+            pacer=self.pacer,
+            wall=self.wall,
+            swap_action=swap_action,
+            history_limit=config.history_limit,
+        )
 
     # -- one pass
 
@@ -195,6 +206,10 @@ class Sender:
                 }
             except Conflict:
                 log.info("another worker queued the periodic reminders at the same moment")
+            try:
+                report.queued["channel"] = channel_queue.queue_mornings(session, now=as_of)
+            except Conflict:
+                log.info("another worker queued the channels' mornings at the same moment")
             self._learn_timezones(session, as_of)
         while True:
             with Session(self.engine, expire_on_commit=False) as session:
@@ -235,6 +250,9 @@ class Sender:
         as_of: datetime,
         report: RunReport,
     ) -> None:
+        if row.kind in channel_queue.KINDS:  # the group, topic and post of a channel
+            self.channel.deliver(session, row, as_of, report)
+            return
         started = time.perf_counter()
         outside = 0.0
         prepared = preparer.prepare(row)

@@ -34,7 +34,7 @@ from bot.cli.local_slack import LoopbackServer
 
 RESPONSE_URL = "response_url"
 # The parameters that say whom or where a Web API call is about.
-_NAMING = ("channel", "user", "user_id", "users", "trigger_id")
+_NAMING = ("channel", "user", "user_id", "users", "trigger_id", "usergroup", "handle")
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,12 @@ class FakeSlack:
         self._counted = 0
         self._post_delay = 0.0
         self._failing: dict[str, tuple[str, int]] = {}  # method -> (error, calls left)
+        # User groups and channels (the queue in the channel): see `_channel_refusal`.
+        self.usergroups: dict[str, dict[str, Any]] = {}
+        self.topics: dict[str, str] = {}  # channel -> its topic
+        self.outside: set[str] = set()  # channels the app was not invited to
+        self.missing: set[str] = set()  # channels that do not exist (or were archived)
+        self.groups_refused: str | None = None  # every usergroups.* call answers this
 
     # -- life cycle
 
@@ -190,6 +196,11 @@ class FakeSlack:
             self._counted = 0
             self._post_delay = 0.0
             self._failing.clear()
+            self.usergroups.clear()
+            self.topics.clear()
+            self.outside.clear()
+            self.missing.clear()
+            self.groups_refused = None
 
     def pace(self, interval: float | None) -> None:
         """Refuse (429, Retry-After: 1) a chat.postMessage to a channel that had one less
@@ -302,10 +313,94 @@ class FakeSlack:
                 self._failing[method] = (error, left - 1)
         if left > 0:
             return {"ok": False, "error": error}
+        refused = self._channel_refusal(method, params)
+        if refused is not None:
+            return {"ok": False, "error": refused}
         answer = self._answers().get(method)
         if answer is None:
             return {"ok": False, "error": "unknown_method"}
         return {"ok": True, **answer(params)}
+
+    def _channel_refusal(self, method: str, params: dict[str, Any]) -> str | None:
+        """What Slack refuses in user groups and channels, with its documented error codes
+        (docs.slack.dev/reference/methods/<method>, "Errors"):
+
+        - usergroups.list/create/users.update: `permission_denied` or
+          `not_allowed_token_type` where apps may not manage user groups
+          (`groups_refused`); usergroups.users.update with an empty `users` ->
+          `invalid_users` ("Value passed for users was empty or invalid"); create with a
+          handle in use -> `name_already_exists`;
+        - conversations.setTopic over 250 characters -> `too_long`; setTopic and
+          chat.postMessage in a channel the app is not in -> `not_in_channel`;
+          conversations.info/setTopic/chat.postMessage of a channel that does not exist
+          -> `channel_not_found`.
+        """
+        channel = str(params.get("channel", ""))
+        if method.startswith("usergroups.") and self.groups_refused:
+            return self.groups_refused
+        if method == "usergroups.users.update":
+            users = [u for u in str(params.get("users") or "").split(",") if u]
+            if not users or any(not u.startswith(("U", "W")) for u in users):
+                return "invalid_users"
+            if str(params.get("usergroup")) not in self.usergroups:
+                return "invalid_arguments"
+        if method == "usergroups.create":
+            handle = str(params.get("handle") or "")
+            taken = {g["handle"] for g in self.usergroups.values()}
+            taken |= {g["name"] for g in self.usergroups.values()}
+            if handle in taken or str(params.get("name")) in taken:
+                return "name_already_exists"
+        if method in ("conversations.info", "conversations.setTopic", "chat.postMessage"):
+            if channel in self.missing:
+                return "channel_not_found"
+        if method in ("conversations.setTopic", "chat.postMessage") and channel in self.outside:
+            return "not_in_channel"
+        if method == "conversations.setTopic" and len(str(params.get("topic") or "")) > 250:
+            return "too_long"
+        return None
+
+    def _usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        with_users = str(params.get("include_users")).lower() in ("1", "true")
+        groups = [
+            {k: v for k, v in g.items() if with_users or k != "users"}
+            for g in self.usergroups.values()
+        ]
+        return {"usergroups": groups}
+
+    def _usergroups_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        group_id = f"S{len(self.usergroups) + 1:08d}"
+        group = {
+            "id": group_id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "name": str(params.get("name")),
+            "description": str(params.get("description") or ""),
+            "handle": str(params.get("handle") or params.get("name")),
+            "users": [],
+            "user_count": 0,
+        }
+        self.usergroups[group_id] = group
+        return {"usergroup": {k: v for k, v in group.items() if k != "users"}}
+
+    def _usergroups_users_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups[str(params.get("usergroup"))]
+        group["users"] = [u for u in str(params.get("users")).split(",") if u]
+        group["user_count"] = len(group["users"])
+        return {"usergroup": dict(group)}
+
+    def _set_topic(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        self.topics[channel] = str(params.get("topic") or "")
+        return {"channel": self._channel_info(channel)}
+
+    def _channel_info(self, channel: str) -> dict[str, Any]:
+        topic = self.topics.get(channel, "")
+        return {
+            "id": channel,
+            "is_channel": True,
+            "is_member": channel not in self.outside,
+            "topic": {"value": topic, "creator": self.bot_user_id if topic else "", "last_set": 0},
+        }
 
     def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
@@ -333,6 +428,11 @@ class FakeSlack:
             "users.info": lambda p: {"user": self._user(str(p.get("user")))},
             "conversations.open": lambda p: {"channel": {"id": "D" + str(p.get("users", "X"))}},
             "conversations.history": self._history,
+            "usergroups.list": self._usergroups_list,
+            "usergroups.create": self._usergroups_create,
+            "usergroups.users.update": self._usergroups_users_update,
+            "conversations.setTopic": self._set_topic,
+            "conversations.info": lambda p: {"channel": self._channel_info(str(p.get("channel")))},
         }
 
     def _new_ts(self) -> str:

@@ -42,6 +42,12 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read", "users:read.email"),
     "views.open": (),  # needs a trigger_id, no scope
     "views.publish": (),  # the person's own App Home
+    # The queue in the channel: the rotation's user group and its channel's topic.
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.create": ("usergroups:write",),
+    "usergroups.users.update": ("usergroups:write",),
+    "conversations.info": ("channels:read", "groups:read"),  # the topic someone else set
+    "conversations.setTopic": ("channels:write.topic", "groups:write.topic"),
 }
 # Subscribed events -> the scopes Slack requires to deliver them.
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {

@@ -53,6 +53,10 @@ def settings_error(exc: ValidationError) -> str:
     """One line naming the variable that is wrong, e.g. `PORT: Input should be ...`."""
     error = exc.errors()[0]
     name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+    # Time-off calendars (README, "Time off"): fetching a URL an admin gave is an SSRF
+    # vector, so private, loopback and link-local addresses (and http://) need this.
+    queueday_allow_private_urls: bool = False
+    queueday_timeoff_sync_minutes: int = Field(default=30, ge=1, le=1440)
     return f"{name}: {error['msg']}"
 
 

@@ -189,6 +189,35 @@ class TimeOff(SQLModel, table=True):
     note: str = ""
     created_by: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Time off a calendar feed created: which feed, and the event (UID and occurrence),
+    # so a sync moves or removes exactly that block and never one booked by hand.
+    feed_id: int | None = Field(default=None, foreign_key="time_off_feeds.id")
+    feed_event: str | None = None
+
+
+class TimeOffFeed(SQLModel, table=True):
+    """An iCalendar feed of absences a rotation syncs from (an HR tool's "who's out").
+
+    The URL often carries a key: it is never shown back in full (`hint`), never
+    exported and never logged.
+    """
+
+    __tablename__: ClassVar[str] = "time_off_feeds"
+    __table_args__ = (Index("ix_time_off_feeds_rotation", "rotation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rotation_id: int = Field(foreign_key="rotations.id")
+    url: str = Field(repr=False)
+    hint: str
+    created_by: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    # The validators of the last body read, for a conditional GET.
+    etag: str | None = None
+    last_modified: str | None = None
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last failure, kept until a sync succeeds: admins are told once per failure.
+    last_error: str | None = None
+    unmatched: int = 0
 
 
 class Assignment(SQLModel, table=True):

@@ -142,10 +142,12 @@ def _book(
     last_day: date,
     note: str,
     limit: tuple[date, str],
+    source: tuple[int, str] | None = None,
 ) -> TimeOffResult:
     """Book time off for a member of a locked rotation; their days in it go to others.
 
-    `limit` is the last day that may be booked and why (days.booking_limit).
+    `limit` is the last day that may be booked and why (days.booking_limit); `source`
+    is the calendar feed and event the block comes from (timeoff_feeds), if any.
     """
     user = member.user_id
     assert row.id is not None and member.id is not None
@@ -173,6 +175,8 @@ def _book(
         note=note.strip(),
         created_by=actor,
         created_at=now,
+        feed_id=source[0] if source else None,
+        feed_event=source[1] if source else None,
     )
     session.add(block)
     session.flush()

@@ -30,6 +30,7 @@ TABLES = {
     "swap_requests",
     "tickets",
     "time_off",
+    "time_off_feeds",
     "workspaces",
 }
 

@@ -1,0 +1,402 @@
+"""Time-off calendars: the iCalendar feeds a rotation takes absences from, and syncing them.
+
+A sync books each absence exactly as `/queueday away` does (`time_off._book`: the
+person's published days in it are re-planned with the fewest moves, shares unchanged)
+and cancels the blocks of absences that left the feed (`time_off._cancel`). Each block
+a feed creates carries the feed and the event's key, so only that block is ever moved
+or removed; time off booked by hand is never touched. The fetch happens outside any
+transaction; each feed's changes are one transaction with the rotation locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.usecases import audit
+from bot.usecases.access import (
+    SYSTEM,
+    check_now,
+    load_rotation,
+    load_workspace,
+    local_today,
+    require_admin,
+)
+from bot.usecases.days import booking_limit
+from bot.usecases.errors import Conflict, InvalidInput, NotFound, UseCaseError
+from bot.usecases.time_off import LONGEST_BOOKING_DAYS, TimeOffResult, _book, _cancel
+from bot.usecases.timeoff_fetch import Fetched, FetchError, check_url, url_hint
+from bot.usecases.timeoff_ical import Absence, FeedFormatError, Matcher, Person, read_absences
+from bot.usecases.transaction import unit_of_work
+from storage import queries, timeoff_queries
+from storage.models import Member, Role, Rotation, TimeOff, TimeOffFeed
+
+MAX_FEEDS_PER_ROTATION = 20
+MAX_LISTED = 20  # unmatched or skipped events named in a report; the rest are counted
+
+# (url, etag, last_modified) -> what the server answered; raises FetchError.
+Fetcher = Callable[[str, str | None, str | None], Fetched]
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """A feed as it may be shown: its hint, never the URL."""
+
+    id: int
+    rotation: str
+    hint: str
+    synced_at: datetime | None
+    last_error: str | None
+    unmatched: int
+    blocks: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one feed's sync did."""
+
+    feed_id: int
+    rotation: str
+    hint: str
+    outcome: str  # "updated", "unchanged" (304 or same absences), "failed", "gone"
+    booked: tuple[TimeOffResult, ...] = ()
+    removed: tuple[TimeOffResult, ...] = ()
+    unmatched: tuple[str, ...] = ()  # summaries of events that matched nobody
+    unmatched_count: int = 0
+    skipped: tuple[str, ...] = ()  # absences matched but not booked, and why
+    error: str | None = None
+    tell_admins: tuple[str, ...] = field(default=())  # set once, when a failure is new
+
+    @property
+    def handed_over(self) -> tuple[TimeOffResult, ...]:
+        return tuple(r for r in (*self.removed, *self.booked) if r.replacements)
+
+
+def _info(session: Session, rotation: Rotation, feed: TimeOffFeed) -> FeedInfo:
+    assert feed.id is not None
+    blocks = timeoff_queries.time_off_from_feed(session, feed_id=feed.id)
+    return FeedInfo(
+        id=feed.id,
+        rotation=rotation.name,
+        hint=feed.hint,
+        synced_at=feed.synced_at,
+        last_error=feed.last_error,
+        unmatched=feed.unmatched,
+        blocks=len(blocks),
+    )
+
+
+def add_time_off_feed(
+    session: Session,
+    *,
+    team_id: str,
+    rotation: str,
+    actor: str,
+    now: datetime,
+    url: str,
+    allow_private: bool,
+) -> FeedInfo:
+    """Subscribe a rotation to a feed of absences (admins only); nothing is fetched yet."""
+    check_now(now)
+    url = url.strip()
+    try:
+        check_url(url, allow_private=allow_private)
+    except ValueError as exc:
+        raise InvalidInput(f"That calendar URL cannot be used: {exc}.") from None
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        require_admin(session, row, actor, "add a time-off calendar")
+        assert row.id is not None
+        existing = timeoff_queries.feeds_of(session, rotation_ids=[row.id])
+        if any(feed.url == url for feed in existing):
+            raise Conflict(f"{row.name} already syncs that calendar.")
+        if len(existing) >= MAX_FEEDS_PER_ROTATION:
+            raise InvalidInput(
+                f"{row.name} already has {MAX_FEEDS_PER_ROTATION} time-off calendars; "
+                "remove one first."
+            )
+        feed = TimeOffFeed(
+            rotation_id=row.id, url=url, hint=url_hint(url), created_by=actor, created_at=now
+        )
+        session.add(feed)
+        session.flush()
+        audit.record(  # the hint only: the URL is a secret
+            session,
+            rotation=row,
+            actor=actor,
+            action="time_off_feed.add",
+            subject=f"time_off_feed:{feed.id}",
+            after={"hint": feed.hint},
+            now=now,
+        )
+        info = _info(session, row, feed)
+    return info
+
+
+def list_time_off_feeds(
+    session: Session, *, team_id: str, rotation: str | None = None
+) -> list[FeedInfo]:
+    """The feeds of one rotation, or of every rotation of the workspace."""
+    with unit_of_work(session):
+        rows = _rotations(session, team_id, rotation)
+        by_id = {r.id: r for r in rows}
+        feeds = timeoff_queries.feeds_of(session, rotation_ids=[r.id for r in rows if r.id])
+        infos = [_info(session, by_id[f.rotation_id], f) for f in feeds]
+    return infos
+
+
+def remove_time_off_feed(
+    session: Session, *, team_id: str, rotation: str, actor: str, now: datetime, feed_id: int
+) -> tuple[FeedInfo, tuple[TimeOffResult, ...]]:
+    """Unsubscribe (admins only): the feed's time off still to come is cancelled and its
+    days re-planned; blocks already over stay as history, as if booked by hand."""
+    check_now(now)
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
+        require_admin(session, row, actor, "remove a time-off calendar")
+        assert row.id is not None
+        feed = timeoff_queries.feed_by_id(
+            session, feed_id=feed_id, rotation_id=row.id, for_update=True
+        )
+        if feed is None:
+            raise NotFound(f"{row.name} has no time-off calendar #{feed_id}.")
+        info = _info(session, row, feed)
+        today = local_today(row, now)
+        cancelled = []
+        for block, member in timeoff_queries.time_off_from_feed(session, feed_id=feed_id):
+            if block.last_day >= today:
+                cancelled.append(_cancel(session, row, member, block, actor=actor, now=now))
+            else:
+                block.feed_id = None
+                session.add(block)
+        session.flush()
+        audit.record(
+            session,
+            rotation=row,
+            actor=actor,
+            action="time_off_feed.remove",
+            subject=f"time_off_feed:{feed_id}",
+            before={"hint": feed.hint, "cancelled": [r.id for r in cancelled]},
+            now=now,
+        )
+        session.delete(feed)
+    return info, tuple(cancelled)
+
+
+def _rotations(session: Session, team_id: str, rotation: str | None) -> list[Rotation]:
+    if rotation is not None:
+        return [load_rotation(session, team_id=team_id, name=rotation)]
+    workspace = load_workspace(session, team_id=team_id)
+    assert workspace.id is not None
+    return queries.rotations_of(session, workspace_id=workspace.id)
+
+
+@dataclass(frozen=True)
+class _Target:
+    feed_id: int
+    rotation: str
+    hint: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    zone: ZoneInfo
+    first: date
+    last: date
+
+
+def sync_time_off(
+    session: Session,
+    *,
+    team_id: str,
+    now: datetime,
+    fetch: Fetcher,
+    rotation: str | None = None,
+) -> list[SyncReport]:
+    """Sync every feed of one rotation (or of all of them); one report per feed.
+
+    A feed that cannot be fetched or read changes nothing; its admins are named in
+    `tell_admins` the first time it fails (until a sync succeeds again).
+    """
+    check_now(now)
+    with unit_of_work(session):
+        targets = []
+        for row in _rotations(session, team_id, rotation):
+            assert row.id is not None
+            today = local_today(row, now)
+            last, _ = booking_limit(session, row, today)
+            for feed in timeoff_queries.feeds_of(session, rotation_ids=[row.id]):
+                assert feed.id is not None
+                targets.append(
+                    _Target(
+                        feed.id,
+                        row.name,
+                        feed.hint,
+                        feed.url,
+                        feed.etag,
+                        feed.last_modified,
+                        ZoneInfo(row.timezone),
+                        today,
+                        last,
+                    )
+                )
+    reports = []
+    for target in targets:  # the network, then the transaction: no lock held while waiting
+        try:
+            got = fetch(target.url, target.etag, target.last_modified)
+            absences = (
+                read_absences(got.body, zone=target.zone, first=target.first, last=target.last)
+                if got.modified
+                else None
+            )
+        except (FetchError, FeedFormatError) as exc:
+            error = str(exc) if isinstance(exc, FetchError) else f"{target.hint}: {exc}"
+            reports.append(_failed(session, team_id, target, error, now))
+            continue
+        reports.append(_apply(session, team_id, target, got, absences, now))
+    return reports
+
+
+def _failed(
+    session: Session, team_id: str, target: _Target, error: str, now: datetime
+) -> SyncReport:
+    """Keep the error on the feed; the admins are told only when it is a new failure."""
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=target.rotation)
+        assert row.id is not None
+        feed = timeoff_queries.feed_by_id(
+            session, feed_id=target.feed_id, rotation_id=row.id, for_update=True
+        )
+        if feed is None:
+            return SyncReport(target.feed_id, target.rotation, target.hint, "gone")
+        new = feed.last_error is None
+        error = "".join(c if c.isprintable() else " " for c in error)[:500]
+        feed.last_error = error
+        session.add(feed)
+        admins = tuple(
+            m.user_id
+            for m in queries.members_of(session, rotation_id=row.id)
+            if m.role == Role.ADMIN and (m.left is None or m.left >= local_today(row, now))
+        )
+    return SyncReport(
+        target.feed_id,
+        target.rotation,
+        target.hint,
+        "failed",
+        error=error,
+        tell_admins=admins if new else (),
+    )
+
+
+def _apply(
+    session: Session,
+    team_id: str,
+    target: _Target,
+    got: Fetched,
+    absences: list[Absence] | None,
+    now: datetime,
+) -> SyncReport:
+    """Make the feed's time off match `absences` (None: not modified) in one transaction."""
+    with unit_of_work(session):
+        row = load_rotation(session, team_id=team_id, name=target.rotation, for_update=True)
+        assert row.id is not None
+        feed = timeoff_queries.feed_by_id(
+            session, feed_id=target.feed_id, rotation_id=row.id, for_update=True
+        )
+        if feed is None:  # removed while it was being fetched
+            return SyncReport(target.feed_id, target.rotation, target.hint, "gone")
+        feed.synced_at = now
+        feed.last_error = None
+        if absences is None:
+            session.add(feed)
+            return SyncReport(
+                target.feed_id, row.name, feed.hint, "unchanged", unmatched_count=feed.unmatched
+            )
+        report = _reconcile(session, row, feed, absences, now)
+        feed.etag = got.etag
+        feed.last_modified = got.last_modified
+        feed.unmatched = report.unmatched_count
+        session.add(feed)
+    return report
+
+
+def _reconcile(
+    session: Session, row: Rotation, feed: TimeOffFeed, absences: list[Absence], now: datetime
+) -> SyncReport:
+    """Cancel the feed's blocks whose absence is gone or moved, then book the new ones."""
+    assert row.id is not None and feed.id is not None
+    today = local_today(row, now)
+    limit = booking_limit(session, row, today)
+    members = {m.id: m for m in queries.members_of(session, rotation_id=row.id)}
+    current = [m for m in members.values() if m.left is None or m.left >= today]
+    matcher = Matcher(Person(m.id, m.display_name, m.email) for m in current if m.id)
+    wanted: dict[tuple[int, str], tuple[date, date]] = {}
+    unmatched: list[str] = []
+    for absence in absences:
+        ids = matcher.match(absence)
+        if not ids:
+            unmatched.append(absence.summary or absence.key)
+        span = _clip(absence.first_day, absence.last_day, today, limit[0])
+        for member_id in ids if span is not None else ():
+            assert span is not None
+            wanted[(member_id, absence.key)] = span
+    existing: dict[tuple[int, str], tuple[TimeOff, Member]] = {
+        (member.id or 0, block.feed_event or ""): (block, member)
+        for block, member in timeoff_queries.time_off_from_feed(session, feed_id=feed.id)
+        if block.last_day >= today  # past blocks are history, whatever the feed says now
+    }
+    removed = []
+    for pair, (block, member) in sorted(existing.items(), key=lambda kv: kv[1][0].first_day):
+        if wanted.get(pair) != _clip(block.first_day, block.last_day, today, limit[0]):
+            removed.append(_cancel(session, row, member, block, actor=SYSTEM, now=now))
+    kept = {
+        pair
+        for pair, (block, _) in existing.items()
+        if wanted.get(pair) == _clip(block.first_day, block.last_day, today, limit[0])
+    }
+    booked: list[TimeOffResult] = []
+    skipped: list[str] = []
+    for (member_id, key), (first, last) in sorted(wanted.items(), key=lambda kv: kv[1]):
+        if (member_id, key) in kept:
+            continue
+        member = members[member_id]
+        try:
+            booked.append(
+                _book(
+                    session,
+                    row,
+                    member,
+                    actor=SYSTEM,
+                    now=now,
+                    first_day=first,
+                    last_day=last,
+                    note=f"from time-off calendar #{feed.id}",
+                    limit=limit,
+                    source=(feed.id, key),
+                )
+            )
+        except UseCaseError as exc:  # refused before it wrote anything (overlap, left)
+            skipped.append(f"{member.display_name}, {first.isoformat()}: {exc.message}")
+    outcome = "updated" if booked or removed else "unchanged"
+    return SyncReport(
+        feed.id,
+        row.name,
+        feed.hint,
+        outcome,
+        booked=tuple(booked),
+        removed=tuple(removed),
+        unmatched=tuple(unmatched[:MAX_LISTED]),
+        unmatched_count=len(unmatched),
+        skipped=tuple(skipped[:MAX_LISTED]),
+    )
+
+
+def _clip(first: date, last: date, today: date, limit: date) -> tuple[date, date] | None:
+    """The days of an absence QueueDay books: from today, up to the booking limit, at
+    most a year (what `/queueday away` would accept); None if nothing is left."""
+    first = max(first, today)
+    last = min(last, limit, first + timedelta(days=LONGEST_BOOKING_DAYS - 1))
+    return (first, last) if first <= last else None

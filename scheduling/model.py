@@ -73,6 +73,8 @@ class Rotation:
     history: tuple[DayEntry, ...] = ()
     fixed: tuple[DayEntry, ...] = ()
     previous: tuple[DayEntry, ...] | None = None
+    min_gap_days: int | None = None  # working days from one of a person's days to the next
+    stint_days: int = 1  # 2: a person's days come in runs of two consecutive working days
 
     def member(self, member_id: str) -> Member | None:
         """The member with this id, or None."""
@@ -102,6 +104,16 @@ class Change:
 
 
 @dataclass(frozen=True)
+class RuleWarning:
+    """A rotation rule (min_gap_days, stint_days) the plan could not keep for someone."""
+
+    member: str
+    days: tuple[date, ...]
+    rule: str  # "min_gap_days" or "stint_days"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """The planner's answer: assignments, gaps, balances and explanations."""
 
@@ -110,6 +122,7 @@ class Plan:
     balances: dict[str, Fraction]
     changes: tuple[Change, ...] = ()
     targets: dict[str, Fraction] = field(default_factory=dict)
+    warnings: tuple[RuleWarning, ...] = ()
 
     @property
     def max_abs_balance(self) -> Fraction:

@@ -31,10 +31,13 @@ from ortools.graph.python import max_flow, min_cost_flow
 
 from scheduling.calendar import WorkCalendar
 from scheduling.explain import explain_changes, explain_unfilled
+from scheduling.gap_solver import fairest_with_gap
 from scheduling.ledger import Ledger, build_ledger
 from scheduling.model import DayEntry, Plan, Rotation
 from scheduling.polish import polish
-from scheduling.spread import place_days, summarize_history, target_gaps
+from scheduling.rules import breaks_gap, gap_caps, keep_gap, rule_warnings
+from scheduling.spread import phase_order, place_days, summarize_history, target_gaps
+from scheduling.stints import loosen, place_stints
 
 BoolGrid = NDArray[np.bool_]
 
@@ -93,6 +96,15 @@ def build_problem(rotation: Rotation) -> Problem:
     slots = np.minimum(rotation.slots_per_day, available.sum(axis=1)).astype(np.int64)
     free = slots - fixed.sum(axis=1)
     candidates = available & ~fixed & (free > 0)[:, None]
+    reach = candidates.sum(axis=0).astype(np.int64)
+    if rotation.min_gap_days is not None:
+        # The rule in force for fairness too: nobody's count above what it lets them do.
+        # Coverage comes first: where the caps would leave days short, the rule cannot
+        # hold for everyone, so counts are left free and the plan warns where it breaks.
+        caps = gap_caps(candidates, fixed, rotation.min_gap_days, rotation.stint_days)
+        capped = np.minimum(reach, np.maximum(caps - fixed.sum(axis=0), 0))
+        if fills_every_day(candidates, free, capped):
+            reach = capped
 
     history_per_day = Counter(entry.day for entry in rotation.history)
     history_done = Counter(entry.member for entry in rotation.history)
@@ -112,12 +124,29 @@ def build_problem(rotation: Rotation) -> Problem:
         slots=slots,
         free=free,
         candidates=candidates,
-        reach=candidates.sum(axis=0).astype(np.int64),
+        reach=reach,
         fixed_count=fixed.sum(axis=0).astype(np.int64),
         ledger=ledger,
         target_num=[ledger.target_num(member_id) for member_id in ids],
         bounded=bounded,
     )
+
+
+def fills_every_day(candidates: BoolGrid, free: NDArray[np.int64], most: NDArray[np.int64]) -> bool:
+    """Whether every free slot can be filled with nobody above `most` days."""
+    days, members = candidates.shape
+    flow = max_flow.SimpleMaxFlow()
+    source, sink = days + members, days + members + 1
+    slots = np.maximum(free, 0).astype(np.int64)
+    flow.add_arcs_with_capacity(np.full(days, source), np.arange(days), slots)
+    t_arr, i_arr = np.nonzero(candidates)
+    flow.add_arcs_with_capacity(t_arr, days + i_arr, np.ones(len(t_arr), dtype=np.int64))
+    flow.add_arcs_with_capacity(
+        days + np.arange(members), np.full(members, sink), most.astype(np.int64)
+    )
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        raise PlanningError("max flow failed while checking the minimum gap")
+    return bool(flow.optimal_flow() == int(slots.sum()))
 
 
 # --- the band: the smallest largest deviation --------------------------------------------
@@ -349,25 +378,59 @@ def make_plan(rotation: Rotation) -> Plan:
     kept = counted & keep if keep is not None else np.zeros_like(counted)
     counts = problem.fixed_count + counted.sum(axis=0)
     history = summarize_history(rotation)
-    placed = place_days(
-        problem.days,
-        problem.rotation,
-        problem.candidates & ~kept,
-        problem.free - kept.sum(axis=1),
-        problem.fixed | kept,
-        counts,
-        history,
-    )
+    locked = problem.fixed | kept
+    stints = np.zeros_like(locked)
+    if rotation.stint_days == 2:
+        stints = place_stints(
+            problem.candidates & ~kept,
+            problem.free - kept.sum(axis=1),
+            counts - locked.sum(axis=0),
+            turn_rank(problem, history.last_served, counts - locked.sum(axis=0)),
+        )
+    placed = None
+    while placed is None:
+        try:
+            placed = place_days(
+                problem.days,
+                problem.rotation,
+                problem.candidates & ~kept & ~stints,
+                problem.free - kept.sum(axis=1) - stints.sum(axis=1),
+                locked | stints,
+                counts,
+                history,
+            )
+        except RuntimeError:
+            # Stints filled every day someone needs for a single day: break one, retry.
+            open_slots = problem.free - kept.sum(axis=1) - stints.sum(axis=1)
+            if not loosen(stints, problem.candidates & ~kept, open_slots):
+                if not stints.any():
+                    raise
+                stints = np.zeros_like(locked)
+    gap = rotation.min_gap_days
+    if gap is not None and rotation.stint_days == 1 and breaks_gap(locked | placed, gap):
+        spaced = keep_gap(placed, locked, problem.candidates & ~kept, gap)
+        if spaced is None:
+            # These counts cannot keep the gap: the fairest counts that can, if any.
+            spaced = fairest_spaced(problem, keep)
+            if spaced is not None:
+                kept = spaced & keep if keep is not None else np.zeros_like(spaced)
+                counts = problem.fixed_count + spaced.sum(axis=0)
+                locked = problem.fixed | kept
+                spaced = spaced & ~kept
+        placed = placed if spaced is None else spaced
     placed = polish(
         placed,
-        problem.fixed | kept,
+        locked | stints,
         problem.candidates,
         np.array([day.weekday() for day in problem.days], dtype=np.int64),
         history.recent,
         rotation.slots_per_day,
-        target_gaps(rotation, problem.candidates | problem.fixed | kept, counts),
+        target_gaps(rotation, problem.candidates | locked, counts),
+        rotation.min_gap_days,
+        rotation.stint_days,
+        budget=8_000 if rotation.min_gap_days is None else 40_000,
     )
-    grid = problem.fixed | kept | placed
+    grid = locked | stints | placed
     t_arr, i_arr = np.nonzero(grid)
     assignments = tuple(
         sorted(DayEntry(problem.days[t], problem.ids[i]) for t, i in zip(t_arr, i_arr, strict=True))
@@ -384,4 +447,42 @@ def make_plan(rotation: Rotation) -> Plan:
         balances=balances,
         changes=tuple(explain_changes(rotation, problem.calendar, assignments, balances)),
         targets=targets,
+        warnings=tuple(
+            rule_warnings(rotation, problem.days, grid, problem.available, problem.fixed)
+        ),
     )
+
+
+def fairest_spaced(problem: Problem, keep: BoolGrid | None) -> BoolGrid | None:
+    """The free slots of the fairest plan that keeps min_gap_days (gap_solver)."""
+    assert problem.rotation.min_gap_days is not None
+    q = problem.denominator
+    floor_bound = max((_nearest_distance(problem, i) for i in problem.bounded), default=0)
+
+    def ranges(bound: int) -> tuple[dict[int, int], dict[int, int]] | None:
+        return member_ranges(problem, bound)
+
+    def deviation(i: int, k: int) -> int:
+        return (int(problem.fixed_count[i]) + k) * q - problem.target_num[i]
+
+    return fairest_with_gap(
+        problem.candidates,
+        problem.fixed,
+        problem.free,
+        problem.rotation.min_gap_days,
+        ranges,
+        lambda holds: smallest_bound(problem, holds, floor_bound),
+        deviation,
+        keep,
+    )
+
+
+def turn_rank(
+    problem: Problem, last_served: dict[str, date], need: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Each member's place in the turn order, in [0, 1): longest since their last day first."""
+    order = phase_order(problem.ids, last_served, [int(i) for i in np.nonzero(need > 0)[0]])
+    rank = np.zeros(len(problem.ids))
+    for r, i in enumerate(order):
+        rank[i] = (r + 0.5) / len(order)
+    return rank

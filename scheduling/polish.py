@@ -25,11 +25,19 @@ MAX_PAIR_SLOTS = 12  # above this many people a day, pairs are left to chance
 EXHAUSTIVE = 600  # up to this many slots in a period, try every day for a moving day
 
 
-def _gap_cost(days: list[int], ideal: float) -> float:
+BROKEN_RULE = 1000.0  # a gap below min_gap_days: worth more than every other cost
+
+
+def _gap_cost(days: list[int], ideal: float, min_gap: int = 0, stint_days: int = 1) -> float:
     """How much closer together than ideal a person's days are; cubic, so the
-    smallest gap dominates."""
+    smallest gap dominates. The two days of a stint cost nothing; a gap below the
+    rotation's minimum costs BROKEN_RULE."""
     total = 0.0
     for a, b in zip(days, days[1:], strict=False):
+        if stint_days == 2 and b - a == 1:
+            continue
+        if b - a < min_gap:
+            total += BROKEN_RULE
         short = ideal - (b - a)
         if short > 0:
             total += (short / ideal) ** 3 * 8
@@ -44,6 +52,8 @@ def polish(
     recent: BoolGrid,
     slots_per_day: int,
     gaps: NDArray[np.float64] | None = None,
+    min_gap: int | None = None,
+    stint_days: int = 1,
     budget: int = 8_000,
 ) -> BoolGrid:
     """Improve `chosen` (movable days) by count-preserving swaps; returns a new grid.
@@ -56,6 +66,8 @@ def polish(
         recent: [member, weekday] weekdays of each member's last two turns.
         slots_per_day: people per day, to decide whether pairs are worth tracking.
         gaps: each member's target gap in days (None: the period over their count).
+        min_gap: the rotation's min_gap_days: swaps that end a shorter gap come first.
+        stint_days: 2 when the two days of a stint (one apart) are meant to be together.
         budget: the most swap evaluations to make.
     """
     n_days, n_members = chosen.shape
@@ -87,7 +99,7 @@ def polish(
     recent_sets = [set(np.nonzero(row)[0].tolist()) for row in recent]
 
     def member_cost(i: int, member_days: list[int]) -> float:
-        cost = _gap_cost(member_days, ideal[i])
+        cost = _gap_cost(member_days, ideal[i], min_gap or 0, stint_days)
         if not recent_sets[i]:
             return cost
         return cost + WEEKDAY_COST * sum(1 for t in member_days if day_weekday[t] in recent_sets[i])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -76,6 +76,8 @@ class SpecIn(_Model):
     history: list[EntryIn] = []
     fixed: list[EntryIn] = []
     previous: list[EntryIn] | None = None
+    min_gap_days: Annotated[int, Field(ge=1, le=366)] | None = None
+    stint_days: Literal[1, 2] = 1
 
 
 def _path(location: tuple[int | str, ...]) -> str:
@@ -209,6 +211,8 @@ def build_rotation(raw: SpecIn) -> Rotation:
         history=tuple(history),
         fixed=tuple(sorted(fixed)),
         previous=previous,
+        min_gap_days=raw.min_gap_days,
+        stint_days=raw.stint_days,
     )
 
 
@@ -301,4 +305,8 @@ def rotation_to_json(rotation: Rotation) -> dict[str, Any]:
         }
     if rotation.previous is not None:
         spec["previous"] = entries(rotation.previous)
+    if rotation.min_gap_days is not None:
+        spec["min_gap_days"] = rotation.min_gap_days
+    if rotation.stint_days != 1:
+        spec["stint_days"] = rotation.stint_days
     return spec

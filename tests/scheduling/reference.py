@@ -230,3 +230,56 @@ def coverage_violations(rotation: Rotation, plan: Plan, days: Sequence[date]) ->
     if reported != expected_unfilled:
         problems.append(f"unfilled {reported} != expected {expected_unfilled}")
     return problems
+
+
+def gap_allowed(step: int, min_gap: int | None, stint_days: int = 1) -> bool:
+    """Two consecutive days of one person `step` working days apart keep the rule."""
+    return min_gap is None or step >= min_gap or (stint_days == 2 and step == 1)
+
+
+def optimum_with_gap(
+    rotation: Rotation, days: Sequence[date], min_gap: int
+) -> tuple[Fraction, Fraction] | None:
+    """The fairest (max |balance|, sum of squares) of the plans with the required coverage
+    in which every two days of a person are at least `min_gap` working days apart; None
+    when no such plan exists. Brute force, day by day, over (counts, last day) states."""
+    need = coverage(rotation, days)
+    ids = [m.id for m in rotation.members]
+    fixed: dict[date, set[str]] = {}
+    for day, member in entries_of(rotation.fixed):
+        fixed.setdefault(day, set()).add(member)
+    # The state: each person's count and how long ago their last day was, capped at
+    # min_gap (any longer ago is as good), so equal futures are merged.
+    states: set[tuple[tuple[int, ...], tuple[int, ...]]] = {
+        (tuple(0 for _ in ids), tuple(min_gap for _ in ids))
+    }
+    for day in days:
+        pinned = fixed.get(day, set())
+        free = [
+            i for i, m in enumerate(rotation.members) if available(m, day) and m.id not in pinned
+        ]
+        forced = [i for i, member_id in enumerate(ids) if member_id in pinned]
+        following: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+        for counts, last in states:
+            for extra in combinations(free, need[day] - len(pinned)):
+                people = forced + list(extra)
+                if any(last[i] < min_gap for i in people):
+                    continue
+                new_counts = list(counts)
+                new_last = [min(ago + 1, min_gap) for ago in last]
+                for i in people:
+                    new_counts[i] += 1
+                    new_last[i] = 1
+                following.add((tuple(new_counts), tuple(new_last)))
+        states = following
+    if not states:
+        return None
+    goal = targets(rotation, need)
+    position = {member_id: i for i, member_id in enumerate(ids)}
+    best: tuple[Fraction, Fraction] | None = None
+    for counts, _ in states:
+        values = {m: counts[position[m]] - x for m, x in goal.items()}
+        score = fairness(values)
+        if best is None or score < best:
+            best = score
+    return best

@@ -38,8 +38,25 @@ class Settings(BaseSettings):
     queueday_hook_secret: SecretStr | None = None  # POST /hooks/tickets (Bearer token)
     github_webhook_secret: SecretStr | None = None  # POST /hooks/github (X-Hub-Signature-256)
     github_label: str = "bug"  # only issues with this label; empty: every issue
+    # Support tools (README, "Connecting Zendesk, Intercom, Jira and Linear"); unset: 404.
+    zendesk_webhook_secret: SecretStr | None = None  # X-Zendesk-Webhook-Signature
+    zendesk_tag: str = "bug"  # besides problem/incident tickets, those with this tag
+    zendesk_area_prefix: str = "area_"  # a tag `area_billing` names the area `billing`
+    intercom_client_secret: SecretStr | None = None  # X-Hub-Signature (HMAC-SHA1)
+    intercom_tag: str = "bug"  # conversations with this tag become tickets
+    jira_webhook_secret: SecretStr | None = None  # X-Hub-Signature (sha256=)
+    jira_issue_type: str = "Bug"  # only issues of this type; empty: every type
+    jira_projects: str = ""  # comma-separated project keys; empty: every project
+    linear_webhook_secret: SecretStr | None = None  # Linear-Signature
+    linear_label: str = "bug"  # only issues with this label; empty: every issue
+    # Reminders leave out highlights older than this many days.
+    queueday_highlight_max_age_days: int = Field(default=90, ge=1, le=3650)
     queueday_bug_emoji: str = "bug"
     queueday_highlight_emoji: str = "sparkles"
+    # Time-off calendars (README, "Time off"): fetching a URL an admin gave is an SSRF
+    # vector, so private, loopback and link-local addresses (and http://) need this.
+    queueday_allow_private_urls: bool = False
+    queueday_timeoff_sync_minutes: int = Field(default=30, ge=1, le=1440)
     # `serve --port` wins; platforms set PORT in the environment, a .env file may too.
     port: int = Field(default=3000, ge=1, le=65535)
 
@@ -53,10 +70,6 @@ def settings_error(exc: ValidationError) -> str:
     """One line naming the variable that is wrong, e.g. `PORT: Input should be ...`."""
     error = exc.errors()[0]
     name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
-    # Time-off calendars (README, "Time off"): fetching a URL an admin gave is an SSRF
-    # vector, so private, loopback and link-local addresses (and http://) need this.
-    queueday_allow_private_urls: bool = False
-    queueday_timeoff_sync_minutes: int = Field(default=30, ge=1, le=1440)
     return f"{name}: {error['msg']}"
 
 

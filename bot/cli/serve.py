@@ -41,6 +41,9 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
     from bot.web.app import create_web_app, run
     from bot.web.calendar import calendar_routes
     from bot.web.hooks import hook_config, hook_routes
+    from bot.web.page import page_routes
+    from bot.web.support_hooks import support_hooks
+    from bot.web.vendor_hooks import vendor_routes
 
     configure_logging()
     settings, config = _settings()
@@ -63,8 +66,15 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
         engine=engine,
         routes=[
             *calendar_routes(engine, secret=secret),
+            *page_routes(engine, secret=secret, base_url=settings.queueday_base_url),
             *hook_routes(
                 engine, hook_config(settings, identity.installation.team_id), clock=utc_now
+            ),
+            *vendor_routes(
+                engine,
+                support_hooks(settings),
+                team_id=identity.installation.team_id,
+                clock=utc_now,
             ),
         ],
     )

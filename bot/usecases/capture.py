@@ -42,6 +42,10 @@ class Source(StrEnum):
     GITHUB = "github"
     IMPORT = "import"
     REFLECTION = "reflection"
+    ZENDESK = "zendesk"
+    INTERCOM = "intercom"
+    JIRA = "jira"
+    LINEAR = "linear"
 
 
 @dataclass(frozen=True)

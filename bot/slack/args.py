@@ -119,6 +119,14 @@ class People:
 
 
 @dataclass(frozen=True)
+class Handle:
+    """`handle @name [rotation]`: the user group kept in step with the day's people."""
+
+    handle: str
+    rotation: str | None = None
+
+
+@dataclass(frozen=True)
 class Period:
     """`plan`, `publish`: which quarter, and an optional rotation."""
 
@@ -152,6 +160,7 @@ Request = (
     | Create
     | People
     | Period
+    | Handle
 )
 
 
@@ -354,6 +363,14 @@ def _people(args: list[Token], today: date) -> Request:
     return People(tuple(dict.fromkeys(people)), _optional_rotation(others, "a rotation"))
 
 
+def _handle(args: list[Token], today: date) -> Request:
+    # An existing group comes as <!subteam^S…|@name>, which the tokenizer reads as @name.
+    words = _words(args, "`handle`")
+    if not words or not words[0].startswith("@"):
+        raise _Refusal("name the handle with its @, e.g. `handle @support-today`")
+    return Handle(words[0], _optional_rotation(args[1:], "a rotation"))
+
+
 def _one_person(args: list[Token], today: date) -> Request:
     request = _people(args, today)
     assert isinstance(request, People)
@@ -430,4 +447,5 @@ _PARSERS: dict[str, Callable[[list[Token], date], Request]] = {
     "admin": _one_person,
     "plan": _period,
     "publish": _period,
+    "handle": _handle,
 }

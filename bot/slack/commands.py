@@ -155,6 +155,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         admin=True,
     ),
     Subcommand(
+        "handle",
+        "handle @name [rotation]",
+        "the user group kept in step with the day's people (default @<rotation>-today)",
+        ADMIN,
+        ("handle @support-today",),
+        admin=True,
+    ),
+    Subcommand(
         "plan",
         "plan [this|next quarter] [rotation]",
         "preview a quarter's plan with its fairness figures, then publish it",

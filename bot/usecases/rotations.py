@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.usecases import audit
 from bot.usecases.access import check_now, load_rotation, require_admin
+from bot.usecases.channel_queue import check_handle, default_handle, handle_of
 from bot.usecases.errors import Conflict, InvalidInput
 from bot.usecases.transaction import unit_of_work
 from scheduling.calendar import UnknownRegion, WorkCalendar
@@ -40,6 +41,12 @@ class RotationSettings:
     reminder_days_before: int
     closed_days: tuple[date, ...]
     published_version: int
+    # The queue in the channel (bot.usecases.channel_queue).
+    queue_handle: str = ""
+    queue_group: bool = True
+    queue_topic: bool = True
+    queue_topic_overwrite: bool = False
+    queue_post: bool = True
 
 
 class RotationChanges(TypedDict, total=False):
@@ -56,6 +63,11 @@ class RotationChanges(TypedDict, total=False):
     reminder_time: str
     reminder_days_before: int
     closed_days: tuple[date, ...] | list[date]
+    queue_handle: str | None  # None: the default, <rotation>-today
+    queue_group: bool
+    queue_topic: bool
+    queue_topic_overwrite: bool
+    queue_post: bool
 
 
 def settings_of(session: Session, rotation: Rotation) -> RotationSettings:
@@ -75,6 +87,11 @@ def settings_of(session: Session, rotation: Rotation) -> RotationSettings:
         reminder_days_before=rotation.reminder_days_before,
         closed_days=tuple(r.day for r in queries.closed_days_of(session, rotation_id=rotation.id)),
         published_version=rotation.published_version,
+        queue_handle=handle_of(rotation),
+        queue_group=rotation.queue_group,
+        queue_topic=rotation.queue_topic,
+        queue_topic_overwrite=rotation.queue_topic_overwrite,
+        queue_post=rotation.queue_post,
     )
 
 
@@ -133,6 +150,17 @@ def _apply(session: Session | None, rotation: Rotation, changes: RotationChanges
         if not 0 <= changes["reminder_days_before"] <= 14:
             raise InvalidInput("Reminders can be sent 0 to 14 days before.")
         rotation.reminder_days_before = changes["reminder_days_before"]
+    if "queue_handle" in changes:
+        raw = changes["queue_handle"]
+        handle = check_handle(raw) if raw else None
+        if handle == default_handle(rotation.name):
+            handle = None
+        if handle != rotation.queue_handle:  # another group: found or created anew
+            rotation.queue_handle = handle
+            rotation.queue_group_id = rotation.queue_group_users = None
+    for switch in ("queue_group", "queue_topic", "queue_topic_overwrite", "queue_post"):
+        if switch in changes:
+            setattr(rotation, switch, bool(changes[switch]))
     if "closed_days" in changes:
         assert rotation.id is not None and session is not None
         wanted = set(changes["closed_days"])
@@ -171,6 +199,7 @@ def setting_errors(changes: RotationChanges) -> dict[str, str]:
         "quarter_start_month",
         "reminder_time",
         "reminder_days_before",
+        "queue_handle",
     ):
         if key in changes:
             checks.append((key, {key: changes[key]}))  # type: ignore[misc]

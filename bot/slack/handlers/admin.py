@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import bot.usecases as uc
-from bot.slack.args import Create, People, Period, Quarter, RotationOnly
+from bot.slack.args import Create, Handle, People, Period, Quarter, RotationOnly
 from bot.slack.dispatch import CommandContext, Outcome, handles
 from bot.slack.handlers.common import read, typed
 from bot.slack.handlers.days import handed_over, with_handovers
@@ -19,6 +19,7 @@ from bot.slack.views.admin import (
     removed,
     welcome,
 )
+from bot.slack.views.channel import handle_saved
 from bot.slack.views.config import config_modal
 from bot.slack.views.limits import Message
 from scheduling.quarters import quarter_of
@@ -61,6 +62,22 @@ def config(ctx: CommandContext) -> Outcome:
             session, team_id=ctx.team_id, rotation=ref.name, actor=ctx.user_id
         )
     return Outcome(modal=config_modal(settings))
+
+
+@handles("handle")
+def handle(ctx: CommandContext) -> Outcome:
+    """Name the rotation's user group (admins only); the morning pass fills it."""
+    with ctx.services.session() as session:
+        request, ref = read(ctx, session, Handle)
+        settings = uc.configure_rotation(
+            session,
+            team_id=ctx.team_id,
+            rotation=ref.name,
+            actor=ctx.user_id,
+            now=ctx.now,
+            queue_handle=request.handle,
+        )
+    return Outcome(handle_saved(ref.name, settings.queue_handle, group_on=settings.queue_group))
 
 
 @handles("add")

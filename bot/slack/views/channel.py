@@ -156,3 +156,15 @@ def console_lines(day: QueueChannel, topic: str) -> list[str]:
     """What the channel would show, as plain lines (the console's `:remind` and `who`)."""
     members = ", ".join(day.group_users) or "(kept as it was: nobody today)"
     return [f"topic: {topic}", f"@{day.handle}: {members}"]
+
+
+def handle_saved(rotation: str, handle: str, *, group_on: bool) -> Message:
+    """The reply to `/queueday handle`: what the group is called now, and when it fills."""
+    text = (
+        f"The {escape(rotation)} queue's user group is now `@{escape(handle)}`: QueueDay "
+        "sets it to the day's people at the next morning pass (it creates the group when "
+        "no group has that handle)."
+    )
+    if not group_on:
+        text += " Keeping the group in step is switched off in `/queueday config`."
+    return fit_message(text, [section(text)])

@@ -55,6 +55,15 @@ def _option(text: str, value: str) -> Block:
     return {"text": plain_text(text), "value": value}
 
 
+# The admin's switches for the queue in the channel, as the modal's checkboxes.
+QUEUE_SWITCHES = {
+    "queue_group": "Keep the user group in step",
+    "queue_topic": "Name the day's people in the topic",
+    "queue_topic_overwrite": "Replace a topic someone else wrote",
+    "queue_post": "Post the morning handover",
+}
+
+
 def config_modal(settings: RotationSettings) -> dict[str, Any]:
     """The settings of a rotation as a modal; submitted with callback id `config`."""
     days = [_option(label, name) for label, name in zip(WEEKDAY_LABELS, WEEKDAY_NAMES, strict=True)]
@@ -66,6 +75,11 @@ def config_modal(settings: RotationSettings) -> dict[str, Any]:
     reminders: Block = {"type": "checkboxes", "options": [reminders_option]}
     if settings.reminders_enabled:
         reminders["initial_options"] = [reminders_option]
+    queue_options = [_option(label, name) for name, label in QUEUE_SWITCHES.items()]
+    queue: Block = {"type": "checkboxes", "options": queue_options}
+    on = [o for o in queue_options if getattr(settings, o["value"])]
+    if on:
+        queue["initial_options"] = on
     blocks: list[Block] = [
         section(f"Settings of *{escape(settings.name)}*. Published days stay as they are; "
                 "the next plan uses the new settings."),
@@ -88,6 +102,11 @@ def config_modal(settings: RotationSettings) -> dict[str, Any]:
                hint="0 sends the reminder on the day itself."),
         _input("reminders_enabled", "Reminders", reminders, hint="Untick to send none.",
                optional=True),
+        _input("queue_handle", "User group handle", _text(settings.queue_handle, "support-today"),
+               hint="Kept in step with the day's people each morning (README: "
+                    "The queue in the channel).", optional=True),
+        _input("queue_channel", "In the channel", queue, hint="What QueueDay keeps up to "
+               "date in the rotation's channel.", optional=True),
         context("Closed days and the quarter start are set with the `queueday` command line."),
     ]  # fmt: skip
     return fit_view(
@@ -139,6 +158,14 @@ def read_config(values: dict[str, Any]) -> tuple[RotationChanges, dict[str, str]
         errors["reminder_time"] = "Pick a time."
     enabled = _value(values, "reminders_enabled").get("selected_options") or []
     changes["reminders_enabled"] = any(o.get("value") == REMINDERS_ON for o in enabled)
+    if "queue_handle" in values:  # a modal opened before these fields leaves them be
+        changes["queue_handle"] = (_value(values, "queue_handle").get("value") or "").strip()
+    if "queue_channel" in values:
+        picked = {
+            o.get("value") for o in _value(values, "queue_channel").get("selected_options") or []
+        }
+        for switch in QUEUE_SWITCHES:
+            changes[switch] = switch in picked  # type: ignore[literal-required]
     return changes, errors
 
 

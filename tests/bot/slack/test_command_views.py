@@ -213,6 +213,8 @@ def test_the_settings_modal_reads_back_what_it_shows() -> None:
         "timezone": "Europe/Berlin", "country": "DE", "subdivision": None,
         "workdays": ["MO", "FR"], "slots_per_day": 2, "reminder_days_before": 2,
         "reminder_time": "08:30", "reminders_enabled": False,
+        "queue_handle": "", "queue_group": True, "queue_topic": True,
+        "queue_topic_overwrite": False, "queue_post": True,
     }  # fmt: skip
     values["slots_per_day"] = {"value": {"value": "two"}}
     assert config.read_config(values)[1] == {"slots_per_day": "Enter a whole number."}

@@ -51,7 +51,7 @@ def test_every_subcommand_of_the_issue_is_listed_with_usage_and_group() -> None:
     expected = {
         "help", "who", "my", "schedule", "join", "leave", "away", "swap", "cover", "bug",
         "highlight", "stats", "create", "config", "add", "remove", "admin", "plan", "publish",
-        "calendar", "reminders",
+        "calendar", "reminders", "handle",
     }  # fmt: skip
     assert set(BY_NAME) == expected
     for sub in SUBCOMMANDS:

@@ -370,8 +370,39 @@ def test_config_opens_the_settings_modal_and_checks_the_submission(
     with team.session() as session:
         saved = uc.rotation_settings(session, team_id=TEAM, rotation=team.name, actor=team.admin)
     assert (saved.country, saved.workdays) == ("DE", ("MO", "TU", "WE", "TH"))
+    assert saved.queue_handle == f"{team.name}-today"  # the round trip kept the defaults
+    assert (saved.queue_group, saved.queue_topic, saved.queue_post) == (True, True, True)
+    values["queue_channel"]["value"] = {
+        "type": "checkboxes",
+        "selected_options": [{"value": "queue_group"}, {"value": "queue_topic_overwrite"}],
+    }
+    values["queue_handle"]["value"] = {"type": "plain_text_input", "value": "Not A Handle"}
+    errors = admin.submit("config", values, team.name)
+    assert set(errors["errors"]) == {"queue_handle"}
+    assert "lower-case letters" in errors["errors"]["queue_handle"]
+    values["queue_handle"]["value"] = {"type": "plain_text_input", "value": "@oncall-now"}
+    assert admin.submit("config", values, team.name) is None
+    with team.session() as session:
+        saved = uc.rotation_settings(session, team_id=TEAM, rotation=team.name, actor=team.admin)
+    assert saved.queue_handle == "oncall-now"
+    assert (saved.queue_group, saved.queue_topic, saved.queue_post) == (True, False, False)
+    assert saved.queue_topic_overwrite is True
     not_admin = as_(team.people[0]).command("config")
     assert "Only an admin" in text_of(not_admin)
+
+
+def test_handle_names_the_user_group_admins_only(
+    team: Rotation, as_: Callable[..., Person]
+) -> None:
+    admin = as_(team.admin)
+    reply = text_of(admin.command("handle <!subteam^S0GROUP1|@queue-today>"))
+    assert "now `@queue-today`" in reply
+    with team.session() as session:
+        saved = uc.rotation_settings(session, team_id=TEAM, rotation=team.name, actor=team.admin)
+    assert saved.queue_handle == "queue-today"
+    assert "lower-case letters" in text_of(admin.command("handle @Bad!Handle"))
+    assert "Usage: `/queueday handle" in text_of(admin.command("handle"))
+    assert "Only an admin" in text_of(as_(team.people[0]).command("handle @mine"))
 
 
 def _initial(block: dict[str, object]) -> dict[str, object]:

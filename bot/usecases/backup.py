@@ -166,11 +166,11 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
             for t in session.exec(
                 select(TimeOff)
                 .where(col(TimeOff.member_id).in_(list(members)))
-                .order_by(col(TimeOff.member_id), col(TimeOff.first_day))
-            )
                 # A calendar's absences come back when the feed is added again: its
                 # URL is a secret and is never exported, so neither is what it made.
                 .where(col(TimeOff.feed_id).is_(None))
+                .order_by(col(TimeOff.member_id), col(TimeOff.first_day))
+            )
         ],
         "plan_versions": [
             {

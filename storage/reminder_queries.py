@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, or_, true, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -365,11 +365,14 @@ def open_tickets(session: Session, *, rotation_id: int) -> list[Ticket]:
     return list(session.exec(query.order_by(col(Ticket.id))))
 
 
-def highlights_of(session: Session, *, rotation_id: int, limit: int = 500) -> list[Highlight]:
-    """The rotation's most recent highlights."""
+def highlights_of(
+    session: Session, *, rotation_id: int, limit: int = 500, since: datetime | None = None
+) -> list[Highlight]:
+    """The rotation's most recent highlights (those added at or after `since`)."""
     query = (
         select(Highlight)
         .where(Highlight.rotation_id == rotation_id)
+        .where(col(Highlight.created_at) >= since if since is not None else true())
         .order_by(col(Highlight.created_at).desc(), col(Highlight.id).desc())
         .limit(limit)
     )

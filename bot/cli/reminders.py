@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,7 +84,9 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
         engine,
         client,
         team_id=identity.installation.team_id,
-        config=config,
+        config=replace(
+            config, highlight_max_age=timedelta(days=settings.queueday_highlight_max_age_days)
+        ),
         feeds=feed_lookup(secret, settings.queueday_base_url),
         swap_action=OPEN_SWAP,
     )

@@ -26,6 +26,7 @@ from storage.models import (
     PlanVersion,
     ReminderOutbox,
     Rotation,
+    ShownHighlight,
     SwapRequest,
     Ticket,
     TimeOff,
@@ -85,6 +86,7 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
             select(model).where(col(column).in_(list(rotations))).order_by(col(column), order)
         )
 
+    shown = _shown_by_highlight(session, rotations=[r for r in rotations if r is not None])
     data: Json = {
         "format": FORMAT,
         "version": VERSION,
@@ -237,6 +239,8 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 "source": h.source,
                 "created_at": h.created_at.isoformat(),
                 "external_id": h.external_id,
+                # Who has seen it: a restored database shows nobody the same one twice.
+                "shown_to": shown.get(h.id, []),
             }
             for h in rows(Highlight, Highlight.id)
         ],
@@ -587,20 +591,36 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
         )
         counts["tickets"] += 1
     counts["highlights"] = 0
+    counts["shown_highlights"] = 0
     for r in _items(data, "highlights"):
-        session.add(
-            Highlight(
-                rotation_id=rotation_of(r).id or 0,
-                text=r.text("text"),
-                url=r.opt_text("url"),
-                product_area=r.opt_text("product_area"),
-                author=r.text("author"),
-                source=r.text("source"),
-                created_at=r.instant("created_at"),
-                external_id=r.opt_text("external_id"),
-            )
+        highlight = Highlight(
+            rotation_id=rotation_of(r).id or 0,
+            text=r.text("text"),
+            url=r.opt_text("url"),
+            product_area=r.opt_text("product_area"),
+            author=r.text("author"),
+            source=r.text("source"),
+            created_at=r.instant("created_at"),
+            external_id=r.opt_text("external_id"),
         )
+        session.add(highlight)
         counts["highlights"] += 1
+        seen = [  # absent in exports made before shown_to was kept
+            _Reader(item, f"{r.path}.shown_to[{i}]")
+            for i, item in enumerate(r.items("shown_to") if r.raw("shown_to") else [])
+        ]
+        if seen:
+            session.flush()  # the highlight's id, for the rows that name it
+            assert highlight.id is not None
+        for shown in seen:
+            session.add(
+                ShownHighlight(
+                    highlight_id=highlight.id or 0,
+                    user_id=shown.text("user"),
+                    shown_at=shown.instant("shown_at"),
+                )
+            )
+            counts["shown_highlights"] += 1
     counts["reminders"] = 0
     for r in _items(data, "reminders"):
         rot = rotation_of(r)
@@ -665,6 +685,22 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
     counts["workspaces"] = len(workspaces)
     session.flush()
     return counts
+
+
+def _shown_by_highlight(session: Session, *, rotations: list[int]) -> dict[int, list[Json]]:
+    """Per highlight id, who was shown it and when (ShownHighlight rows)."""
+    query = (
+        select(ShownHighlight)
+        .join(Highlight, col(Highlight.id) == ShownHighlight.highlight_id)
+        .where(col(Highlight.rotation_id).in_(rotations))
+        .order_by(col(ShownHighlight.highlight_id), col(ShownHighlight.user_id))
+    )
+    shown: dict[int, list[Json]] = {}
+    for row in session.exec(query):
+        shown.setdefault(row.highlight_id, []).append(
+            {"user": row.user_id, "shown_at": row.shown_at.isoformat()}
+        )
+    return shown
 
 
 def _settings(value: Any) -> dict[str, Any] | None:

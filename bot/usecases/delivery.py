@@ -38,6 +38,7 @@ from storage.reminder_queries import Claimed
 log = logging.getLogger(__name__)
 
 DIGEST_LIMIT = 3  # tickets (each with a highlight) in one reminder
+HIGHLIGHT_MAX_AGE = timedelta(days=90)  # QUEUEDAY_HIGHLIGHT_MAX_AGE_DAYS
 MAX_ATTEMPTS = 5  # Slack refusing a reminder this often marks it failed
 
 
@@ -288,10 +289,18 @@ class Preparer:
     cached (the session must not expire on commit) while other writers go ahead.
     """
 
-    def __init__(self, session: Session, *, as_of: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        as_of: datetime,
+        highlight_age: timedelta = HIGHLIGHT_MAX_AGE,
+    ) -> None:
         check_now(as_of)
         self.session = session
         self.as_of = as_of
+        # Praise older than this no longer says how the product is today.
+        self.highlights_since = as_of - highlight_age
         self.planner = Planner(session)
         self._rotations: dict[int, RotationInfo] = {}
         self._notes: dict[int, tuple[list[core.Ticket], list[core.Highlight]]] = {}
@@ -404,7 +413,9 @@ class Preparer:
             ]
             highlights = [
                 core.Highlight(str(h.id), h.text, h.created_at, url=h.url, area=h.product_area)
-                for h in reminder_queries.highlights_of(self.session, rotation_id=rotation_id)
+                for h in reminder_queries.highlights_of(
+                    self.session, rotation_id=rotation_id, since=self.highlights_since
+                )
             ]
             self._notes[rotation_id] = (tickets, highlights)
         return self._notes[rotation_id]

@@ -70,6 +70,7 @@ class WorkerConfig:
     lease: timedelta = timedelta(minutes=2)  # a crashed worker's rows come back after this
     channel_interval: float = 1.0  # seconds between two posts to one conversation
     history_limit: int = 100  # messages looked through before resending a row
+    highlight_max_age: timedelta = delivery.HIGHLIGHT_MAX_AGE  # older ones are not shown
 
 
 def worker_id() -> str:
@@ -232,7 +233,7 @@ class Sender:
     def _send_batch(
         self, session: Session, claimed: list[Claimed], as_of: datetime, report: RunReport
     ) -> None:
-        preparer = Preparer(session, as_of=as_of)
+        preparer = Preparer(session, as_of=as_of, highlight_age=self.config.highlight_max_age)
         lease_end = self.wall() + self.config.lease
         ordered = round_robin(claimed)
         for n, row in enumerate(ordered):

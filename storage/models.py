@@ -497,4 +497,26 @@ class SlackPace(SQLModel, table=True):
     next_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class PageToken(SQLModel, table=True):
+    """A rotation page link (bot.usecases.page): only a hash of the token is kept.
+
+    Made like a feed link (derived from the secret key, the rotation and `revision`);
+    its own table because a feed token's owner (workspace, user, rotation) already
+    names the rotation's calendar feed. "Reset" revokes the row and adds the next.
+    """
+
+    __tablename__: ClassVar[str] = "page_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_page_tokens_token_hash"),
+        Index("ix_page_tokens_rotation", "rotation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rotation_id: int = Field(foreign_key="rotations.id")
+    revision: int = 1
+    token_hash: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 METADATA = SQLModel.metadata

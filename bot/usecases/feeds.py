@@ -533,3 +533,28 @@ def mark_served(session: Session, feed: Feed, *, etag: str, now: datetime) -> da
             session, token_id=feed.token.id, etag=etag, modified_at=stamp
         )
     return stored or stamp
+
+
+def rotation_feed_url(
+    session: Session,
+    *,
+    rotation: Rotation,
+    team_id: str,
+    secret: str,
+    base_url: str,
+    now: datetime,
+    write: bool = True,
+) -> str | None:
+    """The rotation's calendar feed link (web), for the rotation page (no commit).
+
+    With `write`, made when missing; without, None when it was never made (a page
+    view only reads).
+    """
+    workspace = load_workspace(session, team_id=team_id)
+    try:
+        token = _link_token(
+            session, workspace, FeedKind.ROTATION, None, rotation, secret, now, write
+        )
+    except _Missing:
+        return None
+    return feed_urls(base_url, token)[0]

@@ -9,11 +9,12 @@ import logging
 import re
 from urllib.parse import unquote
 
-# Any feed path, whatever it carries, as uvicorn's access log would print it.
-_FEED_PATH_IN_TEXT = re.compile(r"/calendar/[^\s\"?]*", re.IGNORECASE)
+# Any feed or rotation page path, whatever it carries, as uvicorn's access log prints it.
+_FEED_PATH_IN_TEXT = re.compile(r"/(calendar|rotations)/[^\s\"?]*", re.IGNORECASE)
 # Enough rounds of unescaping for any path a person would type; more only hides.
 _MAX_DECODES = 8
 REDACTED_PATH = "/calendar/[redacted].ics"
+REDACTED_PAGE_PATH = "/rotations/[redacted]"
 
 
 class RedactFeedPaths(logging.Filter):
@@ -45,12 +46,17 @@ def redact_feed_paths(text: str) -> str:
         return REDACTED_PATH
     if not _FEED_PATH_IN_TEXT.search(decoded):
         return text
-    return _FEED_PATH_IN_TEXT.sub(REDACTED_PATH, decoded)
+    return _FEED_PATH_IN_TEXT.sub(_redacted, decoded)
+
+
+def _redacted(match: re.Match[str]) -> str:
+    return REDACTED_PAGE_PATH if match.group(1).lower() == "rotations" else REDACTED_PATH
 
 
 def _names_a_feed(text: str) -> bool:
     """Cheap pre-check: could `text` hold a feed path, plainly or escaped?"""
-    return "%" in text or "/calendar/" in text.lower()
+    lower = text.lower()
+    return "%" in text or "/calendar/" in lower or "/rotations/" in lower
 
 
 def _decoded(text: str) -> str | None:

@@ -21,6 +21,7 @@ TABLES = {
     "feed_tokens",
     "highlights",
     "members",
+    "page_tokens",
     "plan_versions",
     "received_events",
     "reminder_outbox",

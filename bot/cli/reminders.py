@@ -122,8 +122,14 @@ def worker(interval: float, batch: int, lease: float) -> None:
     configure_logging()
     config = WorkerConfig(interval=interval, batch=batch, lease=timedelta(seconds=lease))
     sender, engine = _sender(config)
+    settings = load_settings()
     try:
-        run_worker(sender, interval=interval)
+        run_worker(
+            sender,
+            interval=interval,
+            timeoff_every=settings.queueday_timeoff_sync_minutes * 60.0,
+            allow_private_urls=settings.queueday_allow_private_urls,
+        )
     finally:
         engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.worker.sender import Sender
@@ -14,7 +15,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def make_scheduler(sender: Sender, *, interval: float) -> BlockingScheduler:
+def make_scheduler(
+    sender: Sender,
+    *,
+    interval: float,
+    timeoff_every: float | None = None,
+    allow_private_urls: bool = False,
+) -> BlockingScheduler:
     """The worker's scheduler: one interval job sending what is due at each run.
 
     coalesce (missed runs collapse into one), max_instances=1 (a slow pass is never
@@ -41,10 +48,45 @@ def make_scheduler(sender: Sender, *, interval: float) -> BlockingScheduler:
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
+    if timeoff_every is not None:
+        scheduler.add_job(
+            partial(sync_timeoff, sender, allow_private_urls),
+            IntervalTrigger(seconds=timeoff_every, timezone=UTC),
+            id="timeoff",
+            name="sync time-off calendars",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
     return scheduler
 
 
-def run_worker(sender: Sender, *, interval: float) -> None:
+def sync_timeoff(sender: Sender, allow_private_urls: bool) -> None:
+    """One time-off sync (bot.worker.timeoff); two workers doing it at once is safe: each
+    feed is applied under the rotation's lock, so the second finds nothing to change."""
+    from bot.usecases.errors import UseCaseError
+    from bot.worker.timeoff import sync_pass
+
+    try:
+        sync_pass(
+            sender.engine,
+            sender.client,
+            team_id=sender.team_id,
+            now=datetime.now(UTC),
+            allow_private=allow_private_urls,
+        )
+    except UseCaseError as exc:  # e.g. the workspace has no rotations yet
+        log.info("time-off sync skipped: %s", exc.message)
+
+
+def run_worker(
+    sender: Sender,
+    *,
+    interval: float,
+    timeoff_every: float | None = None,
+    allow_private_urls: bool = False,
+) -> None:
     """Run passes every `interval` seconds until SIGINT or SIGTERM.
 
     Each pass sends everything due by its own start, so a restart after downtime
@@ -52,7 +94,12 @@ def run_worker(sender: Sender, *, interval: float) -> None:
     """
     import signal
 
-    scheduler = make_scheduler(sender, interval=interval)
+    scheduler = make_scheduler(
+        sender,
+        interval=interval,
+        timeoff_every=timeoff_every,
+        allow_private_urls=allow_private_urls,
+    )
 
     def stop(signum: int, _frame: object) -> None:
         log.info("stopping the reminder worker (signal %d)", signum)

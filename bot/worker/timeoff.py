@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 from typing import Any, Protocol
 
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -75,10 +76,19 @@ def sync_pass(
         if client is None:
             continue
         for channel, message in messages_of(report):
-            client.chat_postMessage(
-                channel=channel, text=message["text"], blocks=message.get("blocks")
-            )
+            try:
+                client.chat_postMessage(
+                    channel=channel, text=message["text"], blocks=message.get("blocks")
+                )
+            except SlackClientError as exc:  # the change is saved; one DM lost is logged
+                log.warning("time-off sync: could not DM %s: %s", channel, _reason(exc))
     return reports
+
+
+def _reason(exc: SlackClientError) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error", "error"))
+    return type(exc).__name__
 
 
 __all__ = ["feed_fetcher", "messages_of", "sync_pass"]

@@ -17,6 +17,7 @@ import bot.usecases as uc
 from bot.services import Services
 from bot.slack.dispatch import Outcome
 from bot.slack.handlers.feeds import links_of
+from bot.slack.handlers.pages import page_url_of
 from bot.slack.views.home import home_view
 from bot.slack.views.limits import Message
 from bot.slack.views.mine import Feed
@@ -68,6 +69,7 @@ def publish_home(client: WebClient, services: Services, team_id: str, user: str)
     """Build and publish one person's App Home from the database."""
     overview = None
     feeds: tuple[Feed, ...] = ()
+    pages: dict[str, str] = {}
     if services.engine is not None:
         with services.session() as session:
             try:
@@ -78,4 +80,11 @@ def publish_home(client: WebClient, services: Services, team_id: str, user: str)
                 overview = None  # a workspace with no rotation yet: the start-here guide
             if overview is not None and overview.me.rotations:
                 feeds = links_of(session, services, team_id=team_id, user=user)
-    client.views_publish(user_id=user, view=home_view(user, overview=overview, feeds=feeds))
+                for fortnight in overview.fortnights:
+                    url = page_url_of(
+                        session, services, team_id=team_id, rotation=fortnight.rotation
+                    )
+                    if url is not None:
+                        pages[fortnight.rotation] = url
+    view = home_view(user, overview=overview, feeds=feeds, pages=pages)
+    client.views_publish(user_id=user, view=view)

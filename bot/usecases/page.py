@@ -85,6 +85,16 @@ def page_link(
     Also makes the rotation's calendar feed link, which the page shows.
     """
     check_now(now)
+    if not reset:
+        # After the first time the link is only read: no write lock, so
+        # `/queueday schedule` never waits for a writer.
+        session.expire_all()
+        try:
+            found = _current_link(session, team_id, rotation, now, secret, base_url)
+        finally:
+            session.rollback()
+        if found is not None:
+            return found
     with unit_of_work(session):
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
         assert row.id is not None
@@ -125,6 +135,34 @@ def page_link(
         )
     return PageLink(
         rotation=row.name, url=page_url(base_url, token), token=token, revision=revision
+    )
+
+
+def _current_link(
+    session: Session, team_id: str, rotation: str, now: datetime, secret: str, base_url: str
+) -> PageLink | None:
+    """The link as it is, or None when it (or the rotation's feed link) must be made."""
+    row = load_rotation(session, team_id=team_id, name=rotation)
+    assert row.id is not None
+    current = page_queries.active_page_token(session, rotation_id=row.id)
+    if current is None:
+        return None
+    token = page_token(secret, team_id, row.name, current.revision)
+    if current.token_hash != token_hash(token):
+        return None
+    feed = rotation_feed_url(
+        session,
+        rotation=row,
+        team_id=team_id,
+        secret=secret,
+        base_url=base_url,
+        now=now,
+        write=False,
+    )
+    if feed is None:
+        return None
+    return PageLink(
+        rotation=row.name, url=page_url(base_url, token), token=token, revision=current.revision
     )
 
 

@@ -7,6 +7,7 @@ from bot.slack.args import Quarter, RotationOnly, Schedule, Who
 from bot.slack.dispatch import CommandContext, handles
 from bot.slack.handlers.common import read
 from bot.slack.handlers.feeds import links_of
+from bot.slack.handlers.pages import chart_url_of, page_url_of
 from bot.slack.views.limits import Message
 from bot.slack.views.mine import my_message
 from bot.slack.views.queue import schedule_message, stats_message, who_message
@@ -41,7 +42,8 @@ def schedule(ctx: CommandContext) -> Message:
         days = uc.quarter_schedule(
             session, team_id=ctx.team_id, rotation=ref.name, now=ctx.now, offset=offset
         )
-    return schedule_message(days, ctx.user_id, request.quarter.value)
+        page = page_url_of(session, ctx.services, team_id=ctx.team_id, rotation=ref.name)
+    return schedule_message(days, ctx.user_id, request.quarter.value, page_url=page)
 
 
 @handles("stats", inline=True)
@@ -50,4 +52,5 @@ def stats(ctx: CommandContext) -> Message:
     with ctx.services.session() as session:
         _, ref = read(ctx, session, RotationOnly, any_in_workspace=True)
         report = uc.fairness_report(session, team_id=ctx.team_id, rotation=ref.name, now=ctx.now)
-    return stats_message(report, ctx.user_id)
+        page = page_url_of(session, ctx.services, team_id=ctx.team_id, rotation=ref.name)
+    return stats_message(report, ctx.user_id, page_url=page, chart_url=chart_url_of(page))

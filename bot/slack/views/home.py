@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.slack.commands import COMMAND
@@ -12,7 +12,7 @@ from bot.slack.views.blocks import Block, actions, button, context, divider, hea
 from bot.slack.views.help import HELP_HINT
 from bot.slack.views.limits import fit_view
 from bot.slack.views.mine import Feed, feed_blocks, rotation_summary
-from bot.slack.views.queue import line_sections, schedule_lines
+from bot.slack.views.queue import line_sections, page_line, schedule_lines
 from bot.usecases.overview import HomeOverview
 
 OPEN_AWAY = "home:away"
@@ -26,12 +26,13 @@ def home_view(
     overview: HomeOverview | None = None,
     feeds: Sequence[Feed] = (),
     sections: list[Block] | None = None,
+    pages: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Home tab of `user_id`: their rotations when they are in any (or `sections`),
-    else a start-here guide."""
+    else a start-here guide; `pages` links each rotation's page by name."""
     blocks: list[Block] = [header("QueueDay"), section(f"Hi {fmt.mention(user_id)}!")]
     if overview is not None and overview.me.rotations:
-        blocks += _overview_blocks(overview, feeds)
+        blocks += _overview_blocks(overview, feeds, pages or {})
     elif sections:
         blocks += sections
     else:
@@ -52,7 +53,9 @@ def home_view(
     return fit_view({"type": "home", "blocks": blocks})
 
 
-def _overview_blocks(overview: HomeOverview, feeds: Sequence[Feed]) -> list[Block]:
+def _overview_blocks(
+    overview: HomeOverview, feeds: Sequence[Feed], pages: Mapping[str, str]
+) -> list[Block]:
     blocks: list[Block] = [section(rotation_summary(mine)) for mine in overview.me.rotations]
     buttons = [
         button("Book time off", OPEN_AWAY, value="away"),
@@ -67,6 +70,8 @@ def _overview_blocks(overview: HomeOverview, feeds: Sequence[Feed]) -> list[Bloc
         lines = [f"*{escape(fortnight.rotation)}: the next two weeks*"]
         lines += schedule_lines(fortnight, overview.me.user)
         blocks += line_sections(lines)
+        if fortnight.rotation in pages:
+            blocks.append(context(page_line(pages[fortnight.rotation])))
     if feeds:
         blocks.append(divider())
         blocks += feed_blocks(feeds)

@@ -84,8 +84,16 @@ def schedule_lines(schedule: Schedule, user: str | None = None) -> list[str]:
     return lines
 
 
-def schedule_message(schedule: Schedule, user: str, which: str) -> Message:
-    """A quarter's published days, a line a day, grouped by month."""
+def page_line(page_url: str) -> str:
+    """The link to the rotation page, for a context block."""
+    return f":bar_chart: <{page_url}|The quarter at a glance and the fairness chart>"
+
+
+def schedule_message(
+    schedule: Schedule, user: str, which: str, *, page_url: str | None = None
+) -> Message:
+    """A quarter's published days, a line a day, grouped by month; the rotation page's
+    link when the server signs links."""
     period = fmt.day_range(schedule.start, schedule.end, today=schedule.today)
     title = f"{schedule.rotation}: {which} quarter"
     if not schedule.published:
@@ -94,7 +102,8 @@ def schedule_message(schedule: Schedule, user: str, which: str) -> Message:
             f"{which} quarter ({period}) yet. An admin previews it with "
             f"`{COMMAND} plan {which} quarter {escape(schedule.rotation)}`."
         )
-        return fit_message(text, [section(text)])
+        extra = [context(page_line(page_url))] if page_url else []
+        return fit_message(text, [section(text), *extra])
     blocks: list[Block] = [header(title), context(f"{period} · your days in bold")]
     months: dict[tuple[int, int], list[QueueDay]] = {}
     for on in schedule.days:
@@ -117,6 +126,8 @@ def schedule_message(schedule: Schedule, user: str, which: str) -> Message:
             f"`{COMMAND} swap &lt;your date&gt; with @person` to trade one"
         )
     )
+    if page_url:
+        blocks.append(context(page_line(page_url)))
     plain = f"{escape(title)} ({period}): " + "; ".join(
         f"{fmt.day(on.day, today=schedule.today)} {', '.join(escape(n) for _, n in on.people)}"
         for on in schedule.days
@@ -133,8 +144,16 @@ def _row(m: MemberBalance) -> str:
     )
 
 
-def stats_message(report: FairnessReport, user: str) -> Message:
-    """The fairness report: the largest gap, who is furthest from fair, everyone's line."""
+def stats_message(
+    report: FairnessReport,
+    user: str,
+    *,
+    page_url: str | None = None,
+    chart_url: str | None = None,
+) -> Message:
+    """The fairness report: the largest gap, who is furthest from fair, everyone's line;
+    with the rotation page's fairness chart as an image when Slack can fetch it (the
+    lines below stay, as the text alternative)."""
     on_team = [m for m in report.members if m.on_team]
     quarter = (
         f" · this quarter {fmt.day_range(*report.quarter, today=report.today)}"
@@ -155,6 +174,19 @@ def stats_message(report: FairnessReport, user: str) -> Message:
             f"`{COMMAND} schedule` shows the days."
         ),
     ]
+    if chart_url:
+        blocks.append(
+            {
+                "type": "image",
+                "image_url": chart_url,
+                "alt_text": (
+                    f"Fairness chart of {report.rotation}: each person's balance today and "
+                    "at the end of what is published, as bars around zero (listed below)."
+                )[:2000],
+            }
+        )
+    if page_url:
+        blocks.append(context(page_line(page_url)))
     furthest = sorted(on_team, key=lambda m: (-abs(m.projected), m.name))[:FURTHEST]
     if furthest:
         blocks.append(

@@ -462,6 +462,15 @@ class Console:
                 self.print(
                     f"--- App Home of @{self.name(user)} updated\n{_indent(chr(10).join(lines))}"
                 )
+            elif item.method == "conversations.setTopic":
+                topic = str(item.params.get("topic", ""))
+                for user in re.findall(r"<@([UW][A-Z0-9]+)>", topic):
+                    topic = topic.replace(f"<@{user}>", f"@{self.name(user)}")
+                self.print(f"--- topic of #{item.params.get('channel')} set\n{_indent(topic)}")
+            elif item.method == "usergroups.users.update":
+                group = self.slack.usergroups.get(str(item.params.get("usergroup")), {})
+                people = ", ".join(f"@{self.name(u)}" for u in str(item.params["users"]).split(","))
+                self.print(f"--- @{group.get('handle', 'the user group')} now: {people}")
             elif item.method in ("views.open", "views.push", "views.update"):
                 body = view_text(item.json_param("view") or {}, self.name, self._label(None))
                 self.print(

@@ -98,6 +98,9 @@ class LocalSlack:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = LoopbackServer(self._handle)
+        # The queue in the channel: user groups by id and channel topics, as Slack keeps them.
+        self.usergroups: dict[str, dict[str, Any]] = {}
+        self.topics: dict[str, str] = {}
 
     def start(self) -> LocalSlack:
         self._server.start()
@@ -155,7 +158,34 @@ class LocalSlack:
             return {"ok": True, "view": {"id": f"V{ts}", **view}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))}}
+        if method.startswith("usergroups.") or method in (
+            "conversations.info",
+            "conversations.setTopic",
+        ):
+            return self._channel_answer(method, params)
         return {"ok": True, "channel": params.get("channel"), "ts": ts, "message_ts": ts}
+
+    def _channel_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """User groups and topics, refusing an empty user list as Slack does."""
+        with self._lock:
+            if method == "usergroups.list":
+                return {"ok": True, "usergroups": list(self.usergroups.values())}
+            if method == "usergroups.create":
+                group = {"id": f"S{len(self.usergroups) + 1:08d}", "handle": params.get("handle")}
+                self.usergroups[str(group["id"])] = {**group, "users": []}
+                return {"ok": True, "usergroup": group}
+            if method == "usergroups.users.update":
+                users = [u for u in str(params.get("users") or "").split(",") if u]
+                found = self.usergroups.get(str(params.get("usergroup")))
+                if not users or found is None:
+                    return {"ok": False, "error": "invalid_users"}
+                found["users"] = users
+                return {"ok": True, "usergroup": found}
+            channel = str(params.get("channel"))
+            if method == "conversations.setTopic":
+                self.topics[channel] = str(params.get("topic") or "")
+            topic = {"value": self.topics.get(channel, "")}
+            return {"ok": True, "channel": {"id": channel, "topic": topic}}
 
 
 def _params(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -198,3 +198,41 @@ def test_console_as_nobody_exits_2_with_one_line(
         "Error: Nobody here is called `nobody`: name someone in this workspace (nobody yet) "
         "or give a Slack user id such as `U0BEN`."
     ]
+
+
+def test_remind_shows_what_the_channel_would_see(migrated: Engine) -> None:
+    """`:remind` at a morning: the topic, `@support-today`'s people and the handover post
+    the worker would give the demo channel; again, nothing more."""
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(UTC)
+    with Session(migrated, expire_on_commit=False) as session:
+        demo.seed_demo(session, now=now)
+        day = now.astimezone(ZoneInfo(demo.TIMEZONE)).date() + timedelta(days=1)
+        while not uc.who_is_on(session, team_id=demo.TEAM, rotation="support", day=day).people:
+            day += timedelta(days=1)
+        [(_, name), *_] = uc.who_is_on(
+            session, team_id=demo.TEAM, rotation="support", day=day
+        ).people
+    morning = datetime.combine(day, datetime.min.time(), ZoneInfo(demo.TIMEZONE)).replace(hour=9)
+    out = io.StringIO()
+    console = Console(
+        migrated,
+        user="ada",
+        team_id=demo.TEAM,
+        channel=demo.CHANNEL,
+        out=out,
+        clock=lambda: morning.astimezone(UTC),
+    )
+    try:
+        console.run([":remind"], echo=True)
+        first = out.getvalue()
+        console.run([":remind"], echo=True)
+        second = out.getvalue()[len(first) :]
+    finally:
+        console.close()
+    assert f"--- topic of #{demo.CHANNEL} set" in first
+    assert f"On the support queue today: @{name}" in first
+    assert f"--- @support-today now: @{name}" in first
+    assert "Reach them with `@support-today`" in first and "*Handover from" in first
+    assert "topic of" not in second and "support-today now" not in second

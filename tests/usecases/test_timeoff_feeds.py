@@ -20,6 +20,7 @@ from bot.usecases.timeoff_feeds import (
     sync_time_off,
 )
 from bot.usecases.timeoff_fetch import Fetched, FetchError, fetch, url_hint
+from bot.usecases.timeoff_ical import Absence, Matcher, Person
 from storage.models import AuditEntry, Member, TimeOff, TimeOffFeed
 from tests.usecases.conftest import ADMIN, NOW, TEAM, Team
 from tests.usecases.icsserver import IcsServer, ics_server
@@ -302,3 +303,24 @@ def test_the_url_is_a_secret_the_hint_keeps_no_key(session: Session, team: Team)
     assert "S3CR3T" not in repr(audit.after)
     exported = export_data(session, now=NOW)
     assert "S3CR3T" not in repr(exported) and "key=" not in repr(exported)
+
+
+@pytest.mark.parametrize(
+    ("summary", "whose"),
+    [
+        ("Person 1 (Vacation)", ("U01",)),
+        ("person 1 - PTO", ("U01",)),
+        ("[Paid vacation] Person 2", ("U02",)),
+        ("Person 12 (Vacation)", ()),
+        ("Person 1x (Vacation)", ()),
+        ("Out: Person 1", ()),
+    ],
+)
+def test_names_match_at_the_start_of_the_summary(
+    session: Session, team: Team, summary: str, whose: tuple[str, ...]
+) -> None:
+    members = session.exec(select(Member)).all()
+    matcher = Matcher(Person(m.id or 0, m.display_name, m.email) for m in members)
+    found = matcher.match(Absence("k", summary, (), None, date(2027, 2, 1), date(2027, 2, 1)))
+    users = {m.id: m.user_id for m in members}
+    assert tuple(users[i] for i in found) == whose

@@ -41,6 +41,8 @@ from bot.usecases.delivery import Later, Outgoing, Preparer, PublishedContent, S
 from bot.usecases.errors import Conflict, UseCaseError
 from bot.usecases.reminder_settings import set_timezone
 from bot.worker.channel import ChannelWork
+from bot.worker.pacing import Pacer as Pacer  # re-exported: callers import it from here
+from bot.worker.pacing import SharedPacer
 from storage.reminder_queries import Claimed
 
 if TYPE_CHECKING:
@@ -76,39 +78,6 @@ class WorkerConfig:
 def worker_id() -> str:
     """This process's name in `claimed_by`: host, pid and a random part."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-class Pacer:
-    """At least `interval` seconds between two posts to one conversation."""
-
-    def __init__(
-        self,
-        interval: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = interval
-        self.clock = clock
-        self.sleep = sleep
-        self._last: dict[str, float] = {}
-        self.waited = 0.0
-
-    def wait(self, channel: str, *, interval: float | None = None) -> None:
-        """Wait out `channel`'s turn (`interval`: another spacing for this key, such as
-        `api:<method>` at Slack's Tier 2 rate)."""
-        last = self._last.get(channel)
-        if last is not None:
-            left = last + (self.interval if interval is None else interval) - self.clock()
-            if left > 0:
-                self.waited += left
-                self.sleep(left)
-
-    def sent(self, channel: str) -> None:
-        self._last[channel] = self.clock()
-        if len(self._last) > 50_000:  # forget conversations long quiet
-            cutoff = self.clock() - self.interval
-            self._last = {c: t for c, t in self._last.items() if t >= cutoff}
 
 
 @dataclass
@@ -176,7 +145,8 @@ class Sender:
         self.wall = wall
         self.feeds = feeds
         self.swap_action = swap_action
-        self.pacer = pacer or Pacer(config.channel_interval)
+        # Turns in the database, shared by every worker process (bot.worker.pacing).
+        self.pacer = pacer or SharedPacer(engine, config.channel_interval, team_id=team_id)
         self.only_user = only_user  # the demo console: one person's DMs (and channel posts)
         self._dms: dict[str, str] = {}
         self._tz_tried: set[str] = set()
@@ -383,6 +353,7 @@ class Sender:
         wait = 60.0
         if exc.response.status_code == 429:
             wait = float(exc.response.headers.get("Retry-After", ["30"])[0] or 30)
+            self.pacer.backoff(min(wait, 900.0))  # every worker holds back, not just this one
         failed = delivery.give_back(
             session,
             row_id=row.id,

@@ -21,8 +21,9 @@ from bot.usecases.timeoff_feeds import (
 )
 from bot.usecases.timeoff_fetch import Fetched, FetchError, fetch, url_hint
 from bot.usecases.timeoff_ical import Absence, Matcher, Person
-from storage.models import AuditEntry, Member, TimeOff, TimeOffFeed
-from tests.usecases.conftest import ADMIN, NOW, TEAM, Team
+from storage.models import METADATA, AuditEntry, Member, TimeOff, TimeOffFeed
+from tests.storage.databases import Database
+from tests.usecases.conftest import ADMIN, NOW, TEAM, Team, build_team
 from tests.usecases.icsserver import IcsServer, ics_server
 
 
@@ -324,3 +325,60 @@ def test_names_match_at_the_start_of_the_summary(
     found = matcher.match(Absence("k", summary, (), None, date(2027, 2, 1), date(2027, 2, 1)))
     users = {m.id: m.user_id for m in members}
     assert tuple(users[i] for i in found) == whose
+
+
+def test_a_sync_and_an_away_for_the_same_person_at_once_leave_one_block(
+    database: Database, ics: IcsServer
+) -> None:
+    """Both lock the rotation: whichever comes second sees the first one's block."""
+    if database.backend == "sqlite":
+        pytest.skip("in-memory SQLite has a single connection: nothing runs at once")
+    engine = database.engine()
+    METADATA.create_all(engine)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            team = build_team(session)
+            d1 = day_of(team, "U01")
+            add(session, ics.serve("/race.ics", calendar(all_day("r", d1, d1, "Person 1 (PTO)"))))
+        both = threading.Barrier(2, timeout=10)
+
+        def fetch_then_race(url: str, etag: str | None, modified: str | None) -> Fetched:
+            got = fetch(url, etag=etag, last_modified=modified, allow_private=True, timeout=5)
+            both.wait()
+            return got
+
+        outcome: dict[str, object] = {}
+
+        def syncing() -> None:
+            with Session(engine, expire_on_commit=False) as session:
+                outcome["sync"] = sync_time_off(
+                    session, team_id=TEAM, now=NOW, fetch=fetch_then_race
+                )
+
+        def booking() -> None:
+            both.wait()
+            with Session(engine, expire_on_commit=False) as session:
+                try:
+                    outcome["away"] = uc.book_away(
+                        session, team_id=TEAM, actor="U01", now=NOW, first_day=d1, last_day=d1
+                    )
+                except uc.Conflict as exc:
+                    outcome["away"] = exc
+
+        threads = [threading.Thread(target=syncing), threading.Thread(target=booking)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        with Session(engine) as session:
+            rows = blocks(session, "U01")
+            assert len(rows) == 1 and rows[0][:2] == (d1, d1), rows
+            assert d1 not in Team(session).days("U01")
+            assert (d1, "U01") not in Team(session).live()
+        [report] = outcome["sync"]  # type: ignore[misc]
+        if isinstance(outcome["away"], uc.Conflict):  # the sync came first
+            assert rows[0][2] is not None and len(report.booked) == 1
+        else:  # the away came first: the feed's absence overlaps it and is not booked
+            assert rows[0][2] is None and report.booked == () and len(report.skipped) == 1
+    finally:
+        engine.dispose()

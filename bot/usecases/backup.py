@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.usecases.access import check_now
+from bot.usecases.channel_queue import check_handle
 from bot.usecases.errors import Conflict, InvalidInput
 from bot.usecases.transaction import unit_of_work
 from storage.models import (
@@ -120,6 +121,13 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                     if c.rotation_id == r.id
                 ],
                 "published_version": r.published_version,
+                # The queue in the channel: the handle (None: <name>-today) and the
+                # switches; what was last set there is Slack's state, not exported.
+                "queue_handle": r.queue_handle,
+                "queue_group": r.queue_group,
+                "queue_topic": r.queue_topic,
+                "queue_topic_overwrite": r.queue_topic_overwrite,
+                "queue_post": r.queue_post,
                 "created_at": r.created_at.isoformat(),
                 "updated_at": r.updated_at.isoformat(),
             }
@@ -340,6 +348,11 @@ class _Reader:
     def flag(self, key: str) -> bool:
         return bool(self._get(key, (bool,), False))
 
+    def opt_flag(self, key: str, default: bool) -> bool:
+        """A switch an older export may lack (then `default`)."""
+        value = self._get(key, (bool,), True)
+        return default if value is None else bool(value)
+
     def items(self, key: str) -> list[Any]:
         return list(self._get(key, (list,), False))
 
@@ -444,6 +457,7 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
             created_at=r.instant("created_at"),
             updated_at=r.instant("updated_at"),
         )
+        _queue_settings(r, rot)
         rotations[(w.team_id, rot.name)] = rot
         session.add(rot)
         session.flush()
@@ -706,3 +720,17 @@ def _shown_by_highlight(session: Session, *, rotations: list[int]) -> dict[int, 
 def _settings(value: Any) -> dict[str, Any] | None:
     """A member's reminder settings as exported (a JSON object), or None."""
     return value if isinstance(value, dict) and value else None
+
+
+def _queue_settings(item: Any, rotation: Rotation) -> None:
+    """The queue-in-the-channel settings of an exported rotation (exports before them
+    have none: the defaults)."""
+    handle = item.opt_text("queue_handle")
+    try:
+        rotation.queue_handle = check_handle(handle) if handle else None
+    except InvalidInput as exc:
+        raise InvalidInput(f"{item.path}.queue_handle: {exc.message}") from None
+    rotation.queue_group = item.opt_flag("queue_group", True)
+    rotation.queue_topic = item.opt_flag("queue_topic", True)
+    rotation.queue_topic_overwrite = item.opt_flag("queue_topic_overwrite", False)
+    rotation.queue_post = item.opt_flag("queue_post", True)

@@ -19,6 +19,7 @@ from storage.models import (
     Assignment,
     FeedToken,
     ReminderOutbox,
+    Rotation,
     Workspace,
 )
 from tests.storage.databases import Database
@@ -99,8 +100,19 @@ def without_stamp(data: dict[str, Any]) -> dict[str, Any]:
 
 def test_export_then_restore_round_trips_every_table(team: Team, database: Database) -> None:
     busy_team(team)
+    uc.configure_rotation(
+        team.session,
+        team_id=TEAM,
+        rotation="support",
+        actor=ADMIN,
+        now=LATER,
+        queue_handle="@queue-now",
+        queue_post=False,
+    )
     exported = export_data(team.session, now=LATER)
     assert exported["format"] == "queueday-export" and exported["version"] == 1
+    [support] = [r for r in exported["rotations"] if r["name"] == "support"]
+    assert (support["queue_handle"], support["queue_post"]) == ("queue-now", False)
     for key in (
         "workspaces",
         "rotations",
@@ -126,6 +138,22 @@ def test_export_then_restore_round_trips_every_table(team: Team, database: Datab
         assert counts["assignments"] == len(exported["assignments"])
         again = export_data(fresh, now=LATER)
     assert without_stamp(again) == without_stamp(exported)
+
+
+def test_an_export_from_before_the_queue_in_the_channel_restores_its_defaults(
+    team: Team, engine: Engine
+) -> None:
+    data = export_data(team.session, now=NOW)
+    for rotation in data["rotations"]:
+        for key in [k for k in rotation if k.startswith("queue_")]:
+            del rotation[key]
+    METADATA.drop_all(engine)
+    METADATA.create_all(engine)
+    with Session(engine) as fresh:
+        restore_data(fresh, data=data, now=NOW)
+        [row] = fresh.exec(select(Rotation)).all()
+    assert row.queue_handle is None and row.queue_group and row.queue_topic and row.queue_post
+    assert not row.queue_topic_overwrite
 
 
 def test_export_of_one_rotation(team: Team) -> None:
@@ -155,6 +183,8 @@ def test_restore_refuses_a_database_with_data(team: Team) -> None:
         (lambda d: d["assignments"][5].update(user="U99"), r"assignments\[5\].user"),
         (lambda d: d["rotations"][0].update(slots_per_day="two"), r"rotations\[0\].slots_per_day"),
         (lambda d: d["members"][0].update(created_at="2027-01-01T00:00:00"), "no timezone"),
+        (lambda d: d["rotations"][0].update(queue_handle="Not ok"), r"\].queue_handle: A user"),
+        (lambda d: d["rotations"][0].update(queue_post="no"), r"rotations\[0\].queue_post"),
     ],
 )
 def test_a_damaged_backup_is_refused_whole(

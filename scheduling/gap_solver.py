@@ -12,10 +12,13 @@ the planner's own search over candidate bounds (exact integers, small in the mod
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.sat.python import cp_model
+
+if TYPE_CHECKING:  # CP-SAT is loaded only when a rotation needs it: it costs 40 MB
+    from ortools.sat.python import cp_model
 
 BoolGrid = NDArray[np.bool_]
 EFFORT = 20.0  # CP-SAT deterministic time per solve: repeatable, unlike wall time
@@ -26,6 +29,8 @@ class GapModel:
     """Coverage and the gap rule over the free slots; counts bounded on demand."""
 
     def __init__(self, candidates: BoolGrid, fixed: BoolGrid, free: NDArray[np.int64], gap: int):
+        from ortools.sat.python import cp_model
+
         self.model = cp_model.CpModel()
         n_days, n_members = candidates.shape
         t_arr, i_arr = np.nonzero(candidates)
@@ -54,6 +59,8 @@ class GapModel:
             self.model.add(self.count[i] == sum(var for _, var in self.mine[i]))
 
     def solve(self) -> cp_model.CpSolver | None:
+        from ortools.sat.python import cp_model
+
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 7

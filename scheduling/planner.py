@@ -449,6 +449,8 @@ def make_plan(rotation: Rotation) -> Plan:
         targets=targets,
         warnings=tuple(
             rule_warnings(rotation, problem.days, grid, problem.available, problem.fixed)
+            if rotation.min_gap_days is not None or rotation.stint_days == 2
+            else ()
         ),
     )
 

@@ -1,8 +1,9 @@
 """Choosing which days, once each member's count is fixed: spread, weekdays and pairs.
 
-Each member gets evenly spaced ideal dates along the days they could serve in the
-period (one per day they will do), staggered between members like a round-robin, so
-that the people who served longest ago come first. A day costs its squared distance
+Each member gets ideal dates along the days they could serve in the period (one per
+day they will do), spaced one round-robin cycle of their own rate apart and staggered
+between members like a round-robin, so that the people who served longest ago come
+first (ideal_dates); fixed and kept days anchor the rest in the widest holes. A day costs its squared distance
 from the member's nearest ideal date, plus a penalty for a weekday of their last two
 support days. Each ideal date is a "cell": one day per cell is free, a second day in
 the same cell is penalised, which keeps a person's days apart without ever making a
@@ -151,46 +152,6 @@ def ideal_dates(
     return positions
 
 
-def even_out(
-    ideal: NDArray[np.float64],
-    axis: BoolGrid,
-    local: NDArray[np.int64],
-    capacity: NDArray[np.int64],
-) -> NDArray[np.float64]:
-    """Ideal dates moved, keeping their order, so as many fall on each day as it has slots.
-
-    Where one group's dates crowd (people with a day more than average at the start of
-    a cycle, say), the flow would push people off their dates anyhow, and not evenly;
-    stretching the crowded stretch and squeezing the empty one instead keeps everyone's
-    spacing in proportion.
-
-    Args:
-        ideal: axis positions, member by member (`local` says whose).
-        axis: [day, member] the member's axis days (members as in `local`).
-        local: the member of each ideal date.
-        capacity: people to place each day among these members.
-    """
-    members, days = np.nonzero(axis.T)  # member by member, days in order
-    offset = np.concatenate(([0], np.cumsum(axis.sum(axis=0))))
-    length = np.diff(offset)
-    step = np.clip(np.floor(ideal), 0, np.maximum(length[local] - 1, 0)).astype(np.int64)
-    if len(days) == 0:
-        return ideal
-    on_day = days[np.minimum(offset[local] + step, len(days) - 1)] + (ideal - step)
-    # The k-th date of the period (in order) goes where the k-th slot of the period is.
-    order = np.argsort(on_day, kind="stable")
-    edges = np.concatenate(([0], np.cumsum(capacity))).astype(np.float64)
-    target = np.empty_like(on_day)
-    target[order] = np.interp(np.arange(len(order)) + 0.5, edges, np.arange(len(edges)))
-    # Back onto each member's axis: the axis days before the target day, plus its part.
-    day = np.floor(target).astype(np.int64)
-    wide = axis.shape[0] + 1
-    before = np.searchsorted(days + members * wide, local * wide + day) - offset[local]
-    on_axis = axis[np.clip(day, 0, axis.shape[0] - 1), local]
-    result: NDArray[np.float64] = before + np.where(on_axis, target - day, 0.0)
-    return result
-
-
 def fill_holes(anchors: list[float], more: int, length: float) -> list[float]:
     """`anchors` plus `more` positions in [0, length] that keep every gap widest.
 
@@ -278,12 +239,6 @@ def place_days(
     n_cells = int(counts[active].sum())
     owner = np.repeat(active, counts[active])
     local = np.repeat(np.arange(len(active)), counts[active])
-    capacity = remaining + preplaced[:, active].sum(axis=1)
-    moved = even_out(ideal, axis[:, active], local, capacity)
-    if anchors:
-        keep = np.isin(local, list(anchors))
-        moved[keep] = ideal[keep]
-    ideal = moved
     turn = np.arange(n_cells) - cell_base[owner]
     # Jitter breaks up pairs, but never by more than a sixth of anyone's gap.
     if rotation.slots_per_day >= 2:

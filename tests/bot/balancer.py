@@ -10,8 +10,9 @@ The generated config is the one the README's "Running more than one process" sho
 round-robin, a health check on /healthz, and a retry on another replica when a
 connection to one fails (`retry-on conn-failure` with `option redispatch`). A request a
 replica already took is never sent again (it may have been handled): if the replica
-dies before answering, the client gets HAProxy's 502, and Slack retries or shows the
-person an error.
+dies before answering, the client gets HAProxy's 502 (or, on a keep-alive connection,
+the connection closed without an answer), and Slack retries or shows the person an
+error.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 REPLICA_HEADER = "x-queueday-replica"  # set by HAProxy: the server line that answered
 
 
-def haproxy_config(port: int, replicas: list[tuple[str, int]], *, check_ms: int = 200) -> str:
+def haproxy_config(port: int, replicas: list[tuple[str, int]], *, check_ms: int = 300) -> str:
     """HAProxy's config: `port` on loopback, round-robin over `replicas` (name, port)."""
     servers = "\n".join(
         f"    server {name} 127.0.0.1:{replica_port} check" for name, replica_port in replicas
@@ -40,9 +41,12 @@ def haproxy_config(port: int, replicas: list[tuple[str, int]], *, check_ms: int 
     return f"""\
 global
     maxconn 512
+    log stdout format raw local0 info
 
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 2s
     timeout client 30s
     timeout server 30s
@@ -60,7 +64,10 @@ backend queueday
     balance roundrobin
     option httpchk GET /healthz
     http-check expect status 200
-    default-server inter {check_ms}ms fall 1 rise 1
+    # Down after two failed checks (a refused connection fails at once; a busy replica's
+    # slow answer within `timeout check` is no failure), up again after one.
+    timeout check 3s
+    default-server inter {check_ms}ms fall 2 rise 1
     http-response set-header X-QueueDay-Replica %s
 {servers}
 """

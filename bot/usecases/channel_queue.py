@@ -124,6 +124,18 @@ def _people(session: Session, rotation_id: int, day: date) -> tuple[Person, ...]
     )
 
 
+def _sharing(session: Session, rotation: Rotation, handle: str) -> list[Rotation]:
+    """The workspace's rotations with this handle (named, or the default of their name)."""
+    same = col(Rotation.queue_handle) == handle
+    if handle.endswith("-today"):
+        default = col(Rotation.queue_handle).is_(None) & (
+            col(Rotation.name) == handle.removesuffix("-today")
+        )
+        same = same | default
+    query = select(Rotation).where(Rotation.workspace_id == rotation.workspace_id, same)
+    return list(session.exec(query))
+
+
 def channel_day(
     session: Session, *, rotation_id: int, as_of: datetime, with_post: bool = False
 ) -> QueueChannel:
@@ -148,8 +160,8 @@ def channel_day(
     next_people = _people(session, rotation.id, next_day) if next_day else ()
     handle = handle_of(rotation)
     users = {p.user for p in people}
-    for other in queries.rotations_of(session, workspace_id=rotation.workspace_id):
-        if other.id != rotation.id and other.queue_group and handle_of(other) == handle:
+    for other in _sharing(session, rotation, handle):
+        if other.id != rotation.id and other.queue_group:
             assert other.id is not None
             users |= {p.user for p in _people(session, other.id, local_today(other, as_of))}
     admins = tuple(

@@ -167,9 +167,7 @@ class ChannelWork:
         channel_queue.record_group(
             session, rotation_id=day.rotation_id, group_id=group_id, users=users
         )
-        channel_queue.clear_problems(
-            session, rotation_id=day.rotation_id, problems=("group_denied", "group_handle")
-        )
+        self._clear(session, day, ("group_denied", "group_handle"))
 
     def _find_or_create(self, session: Session, day: QueueChannel, done: list[str]) -> str:
         """The id of the group with the rotation's handle: `usergroups.list` first, and
@@ -185,12 +183,8 @@ class ChannelWork:
             handle=day.handle,
             description=f"Who is on the {day.rotation} support queue today (kept by QueueDay)",
         )
-        group_id = str(created["usergroup"]["id"])
-        done.append("group created")
-        channel_queue.record_group(
-            session, rotation_id=day.rotation_id, group_id=group_id, users=None
-        )
-        return group_id
+        done.append("group created")  # kept with its users once they are set
+        return str(created["usergroup"]["id"])
 
     def _topic(self, session: Session, day: QueueChannel, done: list[str]) -> bool:
         """Name today's people in the topic, only when that changes it; False when the
@@ -224,9 +218,7 @@ class ChannelWork:
                 return True
             raise
         channel_queue.record_topic(session, rotation_id=day.rotation_id, topic=ours)
-        channel_queue.clear_problems(
-            session, rotation_id=day.rotation_id, problems=("not_in_channel", "channel_not_found")
-        )
+        self._clear(session, day, ("not_in_channel", "channel_not_found"))
         return True
 
     def _post(
@@ -309,6 +301,11 @@ class ChannelWork:
                 self.pacer.sent(admin)
             except SlackApiError as exc:
                 log.warning("could not tell %s about %s: %s", admin, problem, exc)
+
+    def _clear(self, session: Session, day: QueueChannel, problems: tuple[str, ...]) -> None:
+        """These parts work (again): a later failure is told anew."""
+        if set(problems) & set(day.notified):
+            channel_queue.clear_problems(session, rotation_id=day.rotation_id, problems=problems)
 
     def _skip(self, session: Session, row: Claimed, reason: str) -> None:
         delivery.mark_skipped(

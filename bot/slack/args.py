@@ -70,6 +70,7 @@ class RotationOnly:
 class Away:
     days: DayRange
     reason: str = ""
+    person: UserRef | None = None  # an admin booking for someone: `away @ben jan 12..16`
 
 
 @dataclass(frozen=True)
@@ -279,10 +280,15 @@ def _away(args: list[Token], today: date) -> Request:
         if not words:
             raise _Refusal("say which day to cancel, e.g. `away cancel jan 12`")
         return AwayCancel(parse_day(" ".join(words), today))
+    person = args[0] if args and isinstance(args[0], UserRef) else None
+    if person is not None:
+        words = words[1:]
+        if not words:
+            raise _Refusal(f"say which days {person} is away, e.g. `away {person} jan 12..jan 16`")
     if not words:
         raise _Refusal("say which days you are away, e.g. `away jan 12..jan 16`")
     days, rest = take_range(words, today)
-    return Away(days, _note(plain(" ".join(rest))))
+    return Away(days, _note(plain(" ".join(rest))), person)
 
 
 def _swap(args: list[Token], today: date) -> Request:

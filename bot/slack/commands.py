@@ -81,9 +81,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "away",
         "away <date or range> [reason] | away list | away cancel <date>",
-        "book time off, list it, or cancel it; your days then go to others",
+        "book time off, list it, or cancel it; your days then go to others "
+        "(an admin may book for @teammate, who is told by DM)",
         DAYS,
-        ("away jan 12..jan 16 skiing", "away tomorrow", "away list", "away cancel jan 12"),
+        (
+            "away jan 12..jan 16 skiing",
+            "away tomorrow",
+            "away @teammate jan 12..jan 16 sick",
+            "away list",
+            "away cancel jan 12",
+        ),
     ),
     Subcommand(
         "swap",

@@ -11,6 +11,7 @@ from bot.usecases import audit
 from bot.usecases.access import (
     check_now,
     find_member,
+    is_admin,
     load_rotation,
     load_workspace,
     local_today,
@@ -25,7 +26,7 @@ from bot.usecases.days import (
     release_member_days,
     replan_days,
 )
-from bot.usecases.errors import Conflict, InvalidInput, NotFound
+from bot.usecases.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
 from storage import queries
@@ -93,20 +94,32 @@ def book_away(
     first_day: date,
     last_day: date,
     note: str = "",
+    user: str | None = None,
 ) -> tuple[TimeOffResult, ...]:
     """Book time off for oneself in every rotation one is in, in one transaction.
 
     Time off belongs to the person, not to one queue: `/queueday away` frees their
     days everywhere. Rotations they have left before `first_day` are skipped. It may
-    reach as far as the furthest of their rotations allows (`booking_limit`).
+    reach as far as the furthest of their rotations allows (`booking_limit`). With
+    `user`, an admin books for that person in each of their rotations the actor is an
+    admin of (the audit log keeps who acted for whom: actor and user).
     """
     check_now(now)
+    person = user or actor
     with unit_of_work(session):
         workspace = load_workspace(session, team_id=team_id)
         assert workspace.id is not None
         found = queries.memberships_of_user(
-            session, workspace_id=workspace.id, user_id=actor, on_or_after=first_day
+            session, workspace_id=workspace.id, user_id=person, on_or_after=first_day
         )
+        if person != actor and not found:
+            raise NotFound(f"<@{person}> is not in any rotation, so there are no days to free.")
+        if person != actor:
+            found = [(r, m) for r, m in found if is_admin(session, r, actor)]
+            if not found:
+                raise NotAllowed(
+                    f"Only an admin of one of <@{person}>'s rotations can book time off for them."
+                )
         if not found:
             raise NotFound("You are not in any rotation, so there are no days to free.")
         limit = max(booking_limit(session, r, local_today(r, now)) for r, _ in found)
@@ -114,7 +127,7 @@ def book_away(
         for rotation, _ in found:  # by name: every booking locks rotations in one order
             assert rotation.id is not None
             row = queries.rotation_by_id(session, rotation_id=rotation.id, for_update=True)
-            member = find_member(session, row, actor)
+            member = find_member(session, row, person)
             results.append(
                 _book(
                     session,

@@ -9,6 +9,7 @@ from bot.slack.args import Away, AwayCancel, AwayList, RotationOnly, parse_reque
 from bot.slack.dispatch import CommandContext, Outcome, handles
 from bot.slack.handlers.common import read, today_of
 from bot.slack.people import profile_of
+from bot.slack.views.acting import booked_by, booked_for
 from bot.slack.views.days import away_booked, away_cancelled, away_list, joined, left, taken_over
 from bot.slack.views.limits import Message
 from scheduling.model import DayEntry
@@ -80,6 +81,7 @@ def away(ctx: CommandContext) -> Message | Outcome:
                 refresh=(ctx.user_id, *(e.member for r in results for e in r.replacements)),
             )
         assert isinstance(request, Away)
+        person = request.person.id if request.person is not None else ctx.user_id
         results = uc.book_away(
             session,
             team_id=ctx.team_id,
@@ -88,8 +90,11 @@ def away(ctx: CommandContext) -> Message | Outcome:
             first_day=request.days.start,
             last_day=request.days.end,
             note=request.reason,
+            user=person,
         )
-    posts = tuple(
-        post for r in results for post in handed_over(r.rotation, r.replacements, ctx.user_id)
-    )
+    posts = tuple(post for r in results for post in handed_over(r.rotation, r.replacements, person))
+    if person != ctx.user_id:  # an admin acting for someone: they hear what and from whom
+        told = (person, booked_by(results, today, request.reason, ctx.user_id))
+        reply = booked_for(results, today, request.reason, person)
+        return with_handovers(reply, ctx.user_id, (told, *posts))
     return with_handovers(away_booked(results, today, request.reason), ctx.user_id, posts)

@@ -56,7 +56,9 @@ def plan(spec_file: Path, output: Path | None, output_format: str, explain: bool
         click.echo(f"warning: {warning}", err=True)
     result = make_plan(rotation)
     if output_format == "json":
-        rendered = json.dumps(plan_to_json(result, explain=explain), indent=1) + "\n"
+        rules = rotation.min_gap_days is not None or rotation.stint_days == 2
+        data = plan_to_json(result, explain=explain, rules=rules)
+        rendered = json.dumps(data, indent=1) + "\n"
     elif output_format == "table":
         rendered = plan_table(rotation, result, explain=explain)
     else:

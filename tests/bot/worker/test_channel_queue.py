@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 import bot.usecases as uc
 from bot.services import make_client
@@ -20,7 +20,7 @@ from bot.slack.views.channel import MAX_TOPIC, merged_topic
 from bot.usecases import channel_queue
 from bot.worker.sender import Pacer, RunReport, Sender, WorkerConfig
 from storage import queries
-from storage.models import METADATA, Rotation
+from storage.models import METADATA, ReminderOutbox, Rotation
 from tests.bot.fake_slack import FakeSlack
 from tests.storage.databases import Database, database
 from tests.usecases.conftest import ADMIN, NOW, TEAM, build_team
@@ -187,7 +187,9 @@ def test_a_weekend_keeps_the_group_and_says_no_queue_once(
         run_at(engine, fake, friday + timedelta(days=n))
     weekend = fake.calls()[fake_calls:]
     assert all(c.status == 200 for c in weekend)
-    methods = [c.method for c in weekend if c.method.startswith("usergroups.") or CHANNEL in c.names]
+    methods = [
+        c.method for c in weekend if c.method.startswith("usergroups.") or CHANNEL in c.names
+    ]
     assert methods == ["conversations.info", "conversations.setTopic"]  # Saturday only
     assert fake.topics[CHANNEL].startswith("No support queue today · next: Mon <@")
     assert group(fake)["users"] == members  # kept: Slack refuses an empty list
@@ -228,7 +230,9 @@ def test_no_permission_for_groups_tells_admins_once_and_goes_on(
     fake.groups_refused = "not_allowed_token_type"
     for n in (0, 1):  # Monday and Tuesday
         run_at(engine, fake, MONDAY + timedelta(days=n))
-    dms = [c for c in fake.calls("chat.postMessage", about=ADMIN) if "user groups" in c.params["text"]]
+    dms = [
+        c for c in fake.calls("chat.postMessage", about=ADMIN) if "user groups" in c.params["text"]
+    ]
     assert len(dms) == 1 and "not_allowed_token_type" in dms[0].params["text"]
     assert len(fake.messages(CHANNEL)) == 2  # the posts went on
     assert fake.topics[CHANNEL].startswith("On the support queue today")
@@ -322,3 +326,48 @@ def test_handles_are_checked() -> None:
     assert channel_queue.check_handle("@Support-Today") == "support-today"
     with pytest.raises(uc.InvalidInput, match="lower-case letters"):
         channel_queue.check_handle("@no spaces")
+
+
+def test_a_worker_killed_after_posting_repeats_nothing_when_the_row_is_taken_again(
+    session: Session, fake: FakeSlack
+) -> None:
+    """As after a kill -9 between Slack's answers and the outbox's record: the row is
+    pending again with its lease run out; the next worker finds the post by its metadata
+    and the group and topic already as QueueDay set them."""
+    engine: Engine = session.get_bind()  # type: ignore[assignment]
+    run_at(engine, fake, MONDAY)
+    session.commit()
+    [row] = session.exec(select(ReminderOutbox).where(ReminderOutbox.kind == "queue_morning")).all()
+    row.state, row.claimed_until, row.sent_at = "pending", MONDAY, None
+    session.add(row)
+    session.commit()
+    since = len(fake.calls())
+    report = run_at(engine, fake, MONDAY + timedelta(minutes=5))
+    assert channel_calls(fake, since) == ["conversations.history"]
+    assert len(fake.messages(CHANNEL)) == 1 and report.sent_by_kind["queue_morning"] == 1
+    session.refresh(row)
+    assert row.state == "sent" and row.slack_ts == fake.messages(CHANNEL)[0]["ts"]
+
+
+def test_rotations_sharing_a_handle_fill_one_group_with_all_their_people(
+    session: Session, fake: FakeSlack
+) -> None:
+    engine: Engine = session.get_bind()  # type: ignore[assignment]
+    uc.create_rotation(
+        session, team_id=TEAM, actor=ADMIN, actor_name="Ada", now=NOW, name="billing",
+        timezone="Europe/Berlin", channel="C0BILLING1", queue_handle="support-today",
+    )  # fmt: skip
+    uc.add_member(
+        session, team_id=TEAM, rotation="billing", actor=ADMIN, now=NOW, user="U0BILL1",
+        name="Bill", joined=date(2026, 1, 1),
+    )  # fmt: skip
+    uc.publish_plan(
+        session, team_id=TEAM, rotation="billing", actor=ADMIN, now=NOW,
+        start=MONDAY.date(), end=MONDAY.date() + timedelta(days=30), expected_version=0,
+    )  # fmt: skip
+    billing = sorted(u for u, _ in queries.on_duty(session, rotation_id=2, day=MONDAY.date()))
+    run_at(engine, fake, MONDAY)
+    expected = sorted({*on_duty(session, MONDAY.date()), *billing})
+    assert len(expected) >= 2
+    assert group(fake)["users"] == expected  # the last update holds both rotations' people
+    assert len(fake.calls("usergroups.create")) == 1  # one group, found by the second

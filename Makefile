@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/channel_bench.py
 	$(BIN)/python bench/slack_bench.py
 	$(BIN)/python bench/feed_bench.py
+	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/remind_bench.py
 	$(BIN)/python bench/hooks_bench.py
 	$(BIN)/python bench/timeoff_bench.py

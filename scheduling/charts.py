@@ -95,8 +95,8 @@ def fairness_svg(bars: Sequence[Bar], *, title: str, chart_id: str = "fairness")
     worst_now = max((abs(b.now) for b in bars), default=0.0)
     worst_projected = max((abs(b.projected) for b in bars), default=0.0)
     desc = (
-        f"{len(bars)} people. The largest balance either way is {days(worst_now)} days "
-        f"now and {days(worst_projected)} days at the end of what is published. "
+        f"{len(bars)} people. The largest balance either way is {_size(worst_now)} days "
+        f"now and {_size(worst_projected)} days at the end of what is published. "
         "The table of people lists every figure."
     )
     out = [_open(chart_id, layout.width, layout.height, title, desc)]
@@ -117,6 +117,11 @@ def fairness_svg(bars: Sequence[Bar], *, title: str, chart_id: str = "fairness")
         out.append("</g>")
     out.append("</svg>")
     return "".join(out)
+
+
+def _size(value: float) -> str:
+    """A distance from zero, unsigned: 0.5, 1.25."""
+    return days(abs(value)).lstrip("+")
 
 
 def _negative(box: Box, layout: FairnessLayout) -> bool:
@@ -193,7 +198,7 @@ def history_svg(
     desc = (
         f"{len(series)} people over {len(labels)} quarters. Largest balance either way "
         "at each quarter's end: "
-        + "; ".join(f"{label} {days(w)}" for label, w in zip(labels, worst, strict=True))
+        + "; ".join(f"{label} {_size(w)}" for label, w in zip(labels, worst, strict=True))
         + "."
     )
     out = [_open(chart_id, width, height, title, desc), '<g class="axis">']

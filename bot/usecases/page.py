@@ -26,9 +26,9 @@ from bot.usecases.feeds import rotation_feed_url
 from bot.usecases.loading import plan_members, work_calendar, workday_numbers
 from bot.usecases.tokens import is_token, same_token, token_hash
 from bot.usecases.transaction import unit_of_work
-from scheduling.ledger import build_ledger
 from scheduling.model import Member as PlanMember
 from scheduling.quarters import quarter_of
+from scheduling.standing import balances_at
 from storage import page_queries, queries
 from storage.models import PageToken, Rotation
 from storage.page_queries import PageOwner
@@ -263,7 +263,7 @@ def rotation_page(
     )
     grids = tuple(_grid(session, row, members, start, end, today) for start, end in quarters)
     shown = {cell.day for grid in grids for cell in grid.cells()}
-    people = _people(members, entries, today, horizon, shown, session, row)
+    people = _people(members, entries, today, horizon, shown)
     labels, history = _history(members, entries, today, row.quarter_start_month)
     feed = rotation_feed_url(
         session,
@@ -356,17 +356,14 @@ def _people(
     today: date,
     horizon: date,
     shown: set[date],
-    session: Session,
-    row: Rotation,
 ) -> tuple[PersonLine, ...]:
     """The ledger now and at the horizon, as ledger_of computes it, with time off."""
-    past_days: Counter[date] = Counter(day for day, _ in entries if day <= today)
-    all_days: Counter[date] = Counter(day for day, _ in entries)
-    done = Counter(user for day, user in entries if day <= today)
+    past = [(day, user) for day, user in entries if day <= today]
+    # Days after today count only towards the horizon's balance: two passes.
+    (now_balances,) = balances_at(members, past, [today])
+    (end_balances,) = balances_at(members, entries, [horizon])
+    done = Counter(user for _, user in past)
     upcoming = Counter(user for day, user in entries if day > today)
-    now_ledger = build_ledger(members, past_days, done, today)
-    end_ledger = build_ledger(members, all_days, done, horizon)
-    weights = {m.user_id: m.weight for m in queries.members_of(session, rotation_id=row.id or 0)}
     lines = []
     for m in members:
         off = sum(1 for first, last in m.unavailable for d in shown if first <= d <= last)
@@ -374,13 +371,13 @@ def _people(
             PersonLine(
                 user=m.id,
                 name=m.name,
-                weight=weights.get(m.id, float(m.weight)),
+                weight=float(m.weight),
                 on_team=m.on_team(today),
                 done=done[m.id],
                 planned=upcoming[m.id],
                 away_days=off,
-                balance=float(now_ledger.balance(m.id)),
-                projected=float(end_ledger.balance(m.id, upcoming[m.id])),
+                balance=now_balances[m.id],
+                projected=end_balances[m.id],
             )
         )
     lines.sort(key=lambda p: (not p.on_team, p.name.casefold(), p.user))
@@ -404,15 +401,12 @@ def _history(
         if end < first_day:
             continue
         ends.append((quarter_label(start, end), min(end, today)))
+    at = balances_at(members, [(d, u) for d, u in entries if d <= today], [e for _, e in ends])
     series: dict[str, list[float | None]] = {m.id: [] for m in members}
-    for _, end in ends:
-        upto = [(day, user) for day, user in entries if day <= end]
-        ledger = build_ledger(
-            members, Counter(day for day, _ in upto), Counter(user for _, user in upto), end
-        )
+    for (_, end), balances in zip(ends, at, strict=True):
         for m in members:
             joined = m.joined is None or m.joined <= end
-            series[m.id].append(float(ledger.balance(m.id)) if joined else None)
+            series[m.id].append(balances[m.id] if joined else None)
     return (
         tuple(label for label, _ in ends),
         tuple((m.name, tuple(series[m.id])) for m in members if m.on_team(today)),

@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.usecases.access import check_now, local_today
+from bot.usecases.delivery import HIGHLIGHT_MAX_AGE
 from bot.usecases.errors import InvalidInput
 from bot.usecases.loading import work_calendar
 from scheduling import reminders as core
@@ -225,12 +226,22 @@ def _with_post(
         )
         for t in reminder_queries.open_tickets(session, rotation_id=rotation.id)
     ]
-    digest = core.compose(tickets, [], limit=URGENT)
-    highlights = reminder_queries.highlights_of(session, rotation_id=rotation.id, limit=1)
-    highlight = (
+    # The highlight: one from the area of an urgent ticket if there is one, else the
+    # newest; none older than the reminders' age limit (delivery.HIGHLIGHT_MAX_AGE).
+    since = end - HIGHLIGHT_MAX_AGE
+    recent = [
         core.Highlight(str(h.id), h.text, h.created_at, url=h.url, area=h.product_area)
-        for h in highlights
-    )
+        for h in reminder_queries.highlights_of(
+            session, rotation_id=rotation.id, limit=50, since=since
+        )
+    ]
+    digest = core.compose(tickets, recent, limit=URGENT)
+    paired = [
+        h
+        for t, h in digest.pairs
+        if h is not None and h.area and (t.area or "").lower() == h.area.lower()
+    ]
+    highlight = iter(paired[:1] or recent[:1])
     return QueueChannel(
         **{
             **day.__dict__,

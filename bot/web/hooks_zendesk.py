@@ -47,6 +47,7 @@ PATH = "/hooks/zendesk"
 WINDOW = timedelta(minutes=5)
 CLOSED = {"solved", "closed", "deleted"}
 BUG_TYPES = {"problem", "incident"}
+RATED = ("good", "bad")  # {{satisfaction.current_rating}} once the customer rated
 PRIORITIES = {"urgent": "critical", "high": "high", "normal": "medium", "low": "low"}
 MAX_TEXT = 20_000  # a ticket's subject or a rating's comment, before it is cleaned
 MAX_TAGS = 200
@@ -165,7 +166,8 @@ class ZendeskHook:
             return self._ticket(event.detail, closed)
         trigger = validated(ZendeskTrigger, data, "ticket, satisfaction")
         rating = trigger.satisfaction
-        if rating is not None and (rating.score or "").strip():
+        # `Offered`, `Unoffered` or blank: no rating yet, so the body is about the ticket.
+        if rating is not None and (rating.score or "").strip().lower().startswith(RATED):
             return self._rating(trigger.ticket, rating)
         return self._ticket(trigger.ticket, None)
 

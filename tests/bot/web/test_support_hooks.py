@@ -149,6 +149,9 @@ def test_zendesk_good_ratings_with_a_comment_become_highlights(
     bad = send("zendesk", vp.zendesk_rating(tag(), "Bad", "Slow answers"))
     silent = send("zendesk", vp.zendesk_rating(tag(), "Good", ""))
     assert bad.status == 202 and silent.status == 202
+    # Not rated yet: the same trigger body is about the ticket (a question: left out).
+    offered = send("zendesk", vp.zendesk_rating(tag(), "Offered", ""))
+    assert offered.status == 202 and "problem" in offered.json()["ignored"]
 
 
 def test_intercom_bug_conversations_and_good_ratings(

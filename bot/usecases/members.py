@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,6 +65,7 @@ class Departure:
     left: date | None
     released: tuple[date, ...]
     replacements: tuple[DayEntry, ...]
+    rotation: str = ""  # set where one call ends several memberships (deactivate_member)
 
 
 def info(member: Member) -> MemberInfo:
@@ -466,16 +467,15 @@ def deactivate_member(
             yesterday = date.fromordinal(today.toordinal() - 1)
             # `left` can't precede `joined`: someone joining today is gone after today.
             last = yesterday if member.joined is None else max(yesterday, member.joined)
-            results.append(
-                _end_membership(
-                    session,
-                    rotation=rotation,
-                    member=member,
-                    last_day=last,
-                    today=today,
-                    actor=actor,
-                    now=now,
-                )
+            ended = _end_membership(
+                session,
+                rotation=rotation,
+                member=member,
+                last_day=last,
+                today=today,
+                actor=actor,
+                now=now,
             )
+            results.append(replace(ended, rotation=rotation.name))
         end_person_links(session, workspace_id=workspace.id, user=user, actor=actor, now=now)
     return results

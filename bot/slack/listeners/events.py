@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.services import services_of
 from bot.slack.followups import publish_home as publish
 from bot.slack.listeners.reactions import save_reaction
+from bot.slack.listeners.users import user_changed
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.event("app_home_opened")(publish_home)
     app.event("reaction_added")(save_reaction)
+    app.event("user_change")(user_changed)
 
 
 def publish_home(

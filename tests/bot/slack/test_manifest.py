@@ -53,6 +53,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "reaction_added": ("reactions:read",),
+    "user_change": ("users:read",),  # a deactivated member leaves their rotations
 }
 
 

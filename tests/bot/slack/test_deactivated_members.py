@@ -1,0 +1,79 @@
+"""Slack deactivates someone who left the company: a `user_change` event through the real
+app ends their memberships and re-plans their days; the admins are told once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.usecases.departures import leave_company
+from storage.db import make_engine
+from tests.bot.fake_slack import FakeSlack
+from tests.bot.flows import Rotation, dms_to, now, seed, text_of
+from tests.bot.server import RunningServer
+from tests.bot.slack_requests import SlackSender
+
+
+@pytest.fixture(scope="module")
+def db(server: RunningServer) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def team(db: Engine) -> Rotation:
+    return seed(db)
+
+
+def user_change(user: str, team_id: str, *, deleted: bool) -> dict[str, object]:
+    """The event as Slack documents it: the full user object, `deleted` set."""
+    return {
+        "type": "user_change",
+        "user": {
+            "id": user,
+            "team_id": team_id,
+            "name": "ben",
+            "deleted": deleted,
+            "real_name": "Ben",
+            "profile": {"real_name": "Ben", "display_name": "ben"},
+            "is_bot": False,
+            "updated": 1767225600,
+        },
+        "cache_ts": 1767225600,
+        "event_ts": "1767225600.000100",
+    }
+
+
+def test_a_deactivated_member_loses_every_future_day_and_admins_hear_once(
+    team: Rotation, slack: SlackSender, fake: FakeSlack, db: Engine
+) -> None:
+    ben = team.people[1]
+    ahead = [d for d in team.days(ben) if d >= now().date()]
+    assert ahead
+    sent = slack.event(user_change(ben, fake.team_id, deleted=True), event_id=f"Ev{ben}")
+    assert sent.status == 200
+    [told] = dms_to(fake, team.admin)
+    said = text_of(told.params)
+    assert f"<@{ben}>'s Slack account was deactivated" in said and team.name in said
+    assert [d for d in team.days(ben) if d >= now().date()] == []
+    for day in ahead:
+        assert ben not in team.on(day)
+    with Session(db, expire_on_commit=False) as session:  # a second event: nothing left
+        again = leave_company(session, team_id=fake.team_id, now=datetime.now(UTC), user=ben)
+    assert again.departures == ()
+
+
+def test_a_profile_change_that_is_not_a_deactivation_changes_nothing(
+    team: Rotation, slack: SlackSender, fake: FakeSlack
+) -> None:
+    cleo = team.people[2]
+    before = team.days(cleo)
+    event = user_change(cleo, fake.team_id, deleted=False)
+    assert slack.event(event, event_id=f"Ev{uuid.uuid4().hex[:8]}").status == 200
+    assert team.days(cleo) == before

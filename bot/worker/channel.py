@@ -79,6 +79,7 @@ class ChannelWork:
         self.swap_action = swap_action
         self.tier_2 = tier_2
         self.history_limit = history_limit
+        self._groups: dict[str, str] | None = None  # the workspace's groups by handle
 
     def deliver(self, session: Session, row: Claimed, as_of: datetime, report: RunReport) -> None:
         if row.useful_until is not None and row.useful_until <= as_of:
@@ -172,11 +173,16 @@ class ChannelWork:
     def _find_or_create(self, session: Session, day: QueueChannel, done: list[str]) -> str:
         """The id of the group with the rotation's handle: `usergroups.list` first, and
         `usergroups.create` when no group has it."""
-        self._call("usergroups.list")
-        listed = self.client.usergroups_list(include_disabled=True)
-        for group in listed.get("usergroups") or []:
-            if str(group.get("handle", "")).lower() == day.handle:
-                return str(group["id"])
+        if self._groups is None:  # listed once per worker: 1,000 rotations, one call
+            self._call("usergroups.list")
+            listed = self.client.usergroups_list(include_disabled=True)
+            self._groups = {
+                str(g.get("handle", "")).lower(): str(g["id"])
+                for g in listed.get("usergroups") or []
+                if g.get("id")
+            }
+        if day.handle in self._groups:
+            return self._groups[day.handle]
         self._call("usergroups.create")
         created = self.client.usergroups_create(
             name=day.handle,
@@ -184,7 +190,8 @@ class ChannelWork:
             description=f"Who is on the {day.rotation} support queue today (kept by QueueDay)",
         )
         done.append("group created")  # kept with its users once they are set
-        return str(created["usergroup"]["id"])
+        self._groups[day.handle] = str(created["usergroup"]["id"])
+        return self._groups[day.handle]
 
     def _topic(self, session: Session, day: QueueChannel, done: list[str]) -> bool:
         """Name today's people in the topic, only when that changes it; False when the

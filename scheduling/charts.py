@@ -178,7 +178,7 @@ def history_svg(
         title: what the chart is, for its <title>.
         chart_id: prefix of the ids its <title> and <desc> get.
     """
-    width, height, left, right, top, bottom = WIDTH, 300, 60, 20, 20, 40
+    width, height, left, right, top, bottom = WIDTH, 300, 70, 60, 20, 40
     values = [v for _, points in series for v in points if v is not None]
     limit = max([1.0, *(abs(v) for v in values)])
     plot_w, plot_h = width - left - right, height - top - bottom

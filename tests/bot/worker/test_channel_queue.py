@@ -371,3 +371,23 @@ def test_rotations_sharing_a_handle_fill_one_group_with_all_their_people(
     assert len(expected) >= 2
     assert group(fake)["users"] == expected  # the last update holds both rotations' people
     assert len(fake.calls("usergroups.create")) == 1  # one group, found by the second
+
+
+def test_time_off_today_hands_the_group_and_topic_to_the_replacement(
+    session: Session, fake: FakeSlack
+) -> None:
+    engine: Engine = session.get_bind()  # type: ignore[assignment]
+    run_at(engine, fake, MONDAY)
+    [person] = on_duty(session, MONDAY.date())
+    later = MONDAY + timedelta(hours=2)
+    uc.book_time_off(
+        session, team_id=TEAM, rotation="support", actor=person, now=later, user=person,
+        first_day=MONDAY.date(), last_day=MONDAY.date(),
+    )  # fmt: skip
+    [replacement] = on_duty(session, MONDAY.date())
+    assert replacement != person
+    since = len(fake.calls())
+    run_at(engine, fake, later)
+    assert "usergroups.users.update" in channel_calls(fake, since)
+    assert group(fake)["users"] == [replacement]
+    assert fake.topics[CHANNEL].startswith(f"On the support queue today: <@{replacement}>")

@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
+	$(BIN)/python bench/spread_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/channel_bench.py
 	$(BIN)/python bench/slack_bench.py

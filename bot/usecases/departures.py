@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.usecases.access import SYSTEM, local_today
 from bot.usecases.members import Departure, deactivate_member
 from bot.usecases.transaction import unit_of_work
 from storage import queries
-from storage.models import Role
+from storage.models import Assignment, AssignmentState, Member, Role, Rotation, Workspace
+
+CHECK_AHEAD = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,27 @@ def leave_company(session: Session, *, team_id: str, now: datetime, user: str) -
                 and (m.left is None or m.left >= today)
             )
     return CompanyExit(user=user, departures=departures, admins=admins)
+
+
+def people_on_soon(session: Session, *, team_id: str, now: datetime) -> list[str]:
+    """Everyone with a published day in the coming week, for the daily deactivation check
+    (events missed while the app was down). The week is counted from the UTC date: a
+    day either side does not matter for a daily safety net."""
+    first = now.date()
+    query = (
+        select(Member.user_id)
+        .join(Assignment, col(Assignment.member_id) == Member.id)
+        .join(Rotation, col(Rotation.id) == Member.rotation_id)
+        .join(Workspace, col(Workspace.id) == Rotation.workspace_id)
+        .where(
+            Workspace.team_id == team_id,
+            Assignment.state == AssignmentState.PUBLISHED,
+            col(Assignment.day) >= first,
+            col(Assignment.day) <= first + CHECK_AHEAD,
+        )
+        .distinct()
+        .order_by(col(Member.user_id))
+    )
+    with unit_of_work(session):
+        users = list(session.exec(query))
+    return users

@@ -21,6 +21,7 @@ def make_scheduler(
     interval: float,
     timeoff_every: float | None = None,
     allow_private_urls: bool = False,
+    departures_every: float | None = None,
 ) -> BlockingScheduler:
     """The worker's scheduler: one interval job sending what is due at each run.
 
@@ -59,7 +60,32 @@ def make_scheduler(
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )
+    if departures_every is not None:
+        scheduler.add_job(
+            partial(check_departures_now, sender),
+            IntervalTrigger(seconds=departures_every, timezone=UTC),
+            id="departures",
+            name="users.info for the coming week's people",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
     return scheduler
+
+
+def check_departures_now(sender: Sender) -> None:
+    """The daily deactivation check (bot.worker.departures); safe twice: a second run
+    finds the memberships already ended."""
+    from bot.usecases.errors import UseCaseError
+    from bot.worker.departures import check_departures
+
+    try:
+        check_departures(
+            sender.engine, sender.client, team_id=sender.team_id, now=datetime.now(UTC)
+        )
+    except UseCaseError as exc:
+        log.info("deactivation check skipped: %s", exc.message)
 
 
 def sync_timeoff(sender: Sender, allow_private_urls: bool) -> None:
@@ -86,6 +112,7 @@ def run_worker(
     interval: float,
     timeoff_every: float | None = None,
     allow_private_urls: bool = False,
+    departures_every: float | None = None,
 ) -> None:
     """Run passes every `interval` seconds until SIGINT or SIGTERM.
 
@@ -99,6 +126,7 @@ def run_worker(
         interval=interval,
         timeoff_every=timeoff_every,
         allow_private_urls=allow_private_urls,
+        departures_every=departures_every,
     )
 
     def stop(signum: int, _frame: object) -> None:

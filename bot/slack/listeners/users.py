@@ -10,8 +10,7 @@ from slack_sdk import WebClient
 import bot.usecases as uc
 from bot.services import services_of
 from bot.slack.followups import post
-from bot.slack.views.days import taken_over
-from bot.slack.views.departures import left_company
+from bot.slack.views.departures import exit_posts
 from bot.usecases.departures import leave_company
 
 
@@ -28,11 +27,5 @@ def user_changed(event: dict[str, Any], body: dict[str, Any], context: BoltConte
             gone = leave_company(session, team_id=team, now=services.clock(), user=user_id)
         except uc.NotFound:  # not a workspace QueueDay knows
             return
-    for departure in gone.departures:
-        for admin in gone.admins.get(departure.rotation, ()):
-            post(client, admin, left_company(departure))
-        given: dict[str, list[Any]] = {}
-        for entry in departure.replacements:
-            given.setdefault(entry.member, []).append(entry.day)
-        for member, days in given.items():
-            post(client, member, taken_over(departure.rotation, days, user_id))
+    for channel, message in exit_posts(gone):
+        post(client, channel, message)

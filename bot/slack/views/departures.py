@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.slack.text import escape
 from bot.slack.views import format as fmt
 from bot.slack.views.blocks import section
+from bot.slack.views.days import taken_over
 from bot.slack.views.limits import Message, fit_message
+from bot.usecases.departures import CompanyExit
 from bot.usecases.members import Departure
 
 
@@ -26,3 +30,20 @@ def left_company(departure: Departure) -> Message:
     if not departure.released:
         text += " They had no queue days ahead."
     return fit_message(f"{departure.user} left {departure.rotation}", [section(text)])
+
+
+def exit_posts(gone: CompanyExit) -> list[tuple[str, Message]]:
+    """The DMs a deactivation calls for: each rotation's admins, and whoever got days."""
+    posts: list[tuple[str, Message]] = []
+    for departure in gone.departures:
+        posts.extend(
+            (admin, left_company(departure)) for admin in gone.admins.get(departure.rotation, ())
+        )
+        given: dict[str, list[date]] = {}
+        for entry in departure.replacements:
+            given.setdefault(entry.member, []).append(entry.day)
+        posts.extend(
+            (member, taken_over(departure.rotation, days, gone.user))
+            for member, days in given.items()
+        )
+    return posts

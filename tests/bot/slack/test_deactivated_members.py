@@ -58,10 +58,17 @@ def test_a_deactivated_member_loses_every_future_day_and_admins_hear_once(
     assert ahead
     sent = slack.event(user_change(ben, fake.team_id, deleted=True), event_id=f"Ev{ben}")
     assert sent.status == 200
-    [told] = dms_to(fake, team.admin)
+    # The admins are told first, then whoever got days (the admin may be one of them).
+    told = dms_to(fake, team.admin)[0]
     said = text_of(told.params)
     assert f"<@{ben}>'s Slack account was deactivated" in said and team.name in said
     assert [d for d in team.days(ben) if d >= now().date()] == []
+    notices = [
+        c
+        for c in fake.calls("chat.postMessage", about=team.admin)
+        if "deactivated" in str(c.params)
+    ]
+    assert len(notices) == 1
     for day in ahead:
         assert ben not in team.on(day)
     with Session(db, expire_on_commit=False) as session:  # a second event: nothing left

@@ -24,6 +24,7 @@ from storage.models import (
     FeedToken,
     Highlight,
     Member,
+    PageToken,
     PlanVersion,
     ReminderOutbox,
     Rotation,
@@ -287,6 +288,19 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
             for f in session.exec(select(FeedToken).order_by(col(FeedToken.id)))
             if f.workspace_id in workspaces
             and (f.rotation_id is None and rotation is None or f.rotation_id in rotations)
+        ],
+        # Rotation page links (bot.usecases.page), kept like feed links: as hashes.
+        "pages": [
+            {
+                "workspace": workspaces[rotations[p.rotation_id].workspace_id].team_id,
+                "rotation": rotations[p.rotation_id].name,
+                "revision": p.revision,
+                "token_hash": p.token_hash,
+                "created_at": p.created_at.isoformat(),
+                "revoked_at": p.revoked_at.isoformat() if p.revoked_at else None,
+            }
+            for p in session.exec(select(PageToken).order_by(col(PageToken.id)))
+            if p.rotation_id in rotations
         ],
         "audit": [
             {
@@ -678,6 +692,18 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
             )
         )
         counts["feeds"] += 1
+    counts["pages"] = 0
+    for r in _items(data, "pages"):
+        session.add(
+            PageToken(
+                rotation_id=rotation_of(r).id or 0,
+                revision=r.integer("revision"),
+                token_hash=r.text("token_hash"),
+                created_at=r.instant("created_at"),
+                revoked_at=r.opt_instant("revoked_at"),
+            )
+        )
+        counts["pages"] += 1
     counts["audit"] = 0
     for r in _items(data, "audit"):
         team = r.opt_text("workspace")

@@ -97,6 +97,16 @@ def test_the_installed_command_works_from_another_directory(
     upgraded = _run(installed / "queueday", "db", "upgrade", cwd=elsewhere, DATABASE_URL=url)
     assert upgraded.returncode == 0, upgraded.stderr
     assert upgraded.stdout.startswith("database at revision ")
+
+    # The rotation page's templates are package data too: the installed copy renders.
+    rendered = _run(
+        installed / "python", "-c",
+        "from bot.web.page import CSS, _ENV; "
+        "print(len(CSS) > 0, _ENV.get_template('rotation.html').filename)",
+        cwd=elsewhere,
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.startswith(f"True {installed.parent}"), rendered.stdout
     assert list(elsewhere.iterdir()) == []
 
 

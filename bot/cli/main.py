@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import demo, feeds, hooks, plan, reminders, serve, storage, timeoff
+from bot.cli import demo, feeds, hooks, page, plan, reminders, serve, storage, timeoff
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,5 +13,5 @@ def main() -> None:
     """QueueDay: fair support-queue days for engineering teams."""
 
 
-for group in (plan, storage, serve, feeds, demo, reminders, timeoff, hooks):
+for group in (plan, storage, serve, feeds, demo, reminders, timeoff, hooks, page):
     group.register(main)

@@ -13,6 +13,7 @@ from fractions import Fraction
 from sqlmodel import Session
 
 from bot.usecases.access import check_now, load_rotation, load_workspace, local_today
+from bot.usecases.channel_queue import handle_of
 from bot.usecases.errors import NotFound
 from bot.usecases.loading import work_calendar
 from bot.usecases.reports import ledger_of
@@ -31,6 +32,7 @@ class QueueDay:
     day: date
     people: tuple[Person, ...]
     closed: str | None = None  # why it is not a working day ("a public holiday (…)")
+    handle: str | None = None  # the user group QueueDay keeps in step, when it does
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,9 @@ def who_is_on(session: Session, *, team_id: str, rotation: str, day: date) -> Qu
         raise NotFound(f"There is no rotation called {rotation!r}.")
     people = tuple(queries.on_duty(session, rotation_id=row.id, day=day))
     closed = None if people else work_calendar(session, row).non_working_reason(day)
+    handle = handle_of(row) if row.queue_group and row.channel else None
     session.rollback()
-    return QueueDay(day, people, closed)
+    return QueueDay(day, people, closed, handle)
 
 
 def quarter_schedule(

@@ -47,7 +47,10 @@ def who_message(rotation: str, today: date, on: QueueDay) -> Message:
             "(no plan is published for that day)."
         )
         plain = f"Nobody is on the {escape(rotation)} queue {when}."
-    return fit_message(plain, [section(text)], ephemeral=False)
+    blocks = [section(text)]
+    if on.handle and on.people and on.day == today:  # what the channel's group holds
+        blocks.append(context(f"Reach them with `@{escape(on.handle)}`."))
+    return fit_message(plain, blocks, ephemeral=False)
 
 
 def line_sections(lines: Iterable[str], limit: int = SECTION_CHARS) -> list[Block]:

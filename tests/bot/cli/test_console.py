@@ -227,7 +227,7 @@ def test_remind_shows_what_the_channel_would_see(migrated: Engine) -> None:
     try:
         console.run([":remind"], echo=True)
         first = out.getvalue()
-        console.run([":remind"], echo=True)
+        console.run([":remind", "who"], echo=True)
         second = out.getvalue()[len(first) :]
     finally:
         console.close()
@@ -236,3 +236,4 @@ def test_remind_shows_what_the_channel_would_see(migrated: Engine) -> None:
     assert f"--- @support-today now: @{name}" in first
     assert "Reach them with `@support-today`" in first and "*Handover from" in first
     assert "topic of" not in second and "support-today now" not in second
+    assert "Reach them with `@support-today`" in second  # `who` names the group too

@@ -261,7 +261,14 @@ def rotation_page(
         quarter_of(today, row.quarter_start_month),
         quarter_of(today, row.quarter_start_month, 1),
     )
-    grids = tuple(_grid(session, row, members, start, end, today) for start, end in quarters)
+    names = {m.id: m.name for m in members}
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for day, user in entries:
+        if quarters[0][0] <= day <= quarters[1][1]:
+            by_day[day].append(names.get(user, user))
+    grids = tuple(
+        _grid(session, row, members, by_day, start, end, today) for start, end in quarters
+    )
     shown = {cell.day for grid in grids for cell in grid.cells()}
     people = _people(members, entries, today, horizon, shown)
     labels, history = _history(members, entries, today, row.quarter_start_month)
@@ -294,16 +301,12 @@ def _grid(
     session: Session,
     row: Rotation,
     members: tuple[PlanMember, ...],
+    by_day: dict[date, list[str]],
     start: date,
     end: date,
     today: date,
 ) -> QuarterGrid:
     assert row.id is not None
-    by_day: dict[date, list[str]] = defaultdict(list)
-    for day, _, name in queries.live_days_with_names(
-        session, rotation_id=row.id, first=start, last=end
-    ):
-        by_day[day].append(name)
     calendar = work_calendar(session, row)
     notes = {c.day: c.note for c in queries.closed_days_of(session, rotation_id=row.id)}
     periods = queries.published_periods(session, rotation_id=row.id)

@@ -27,14 +27,27 @@ from sqlalchemy.engine import Engine
 from bot.slack.middleware import receipt_key
 from storage import migrate
 from storage.db import make_engine, normalize_url
-from tests.bot.balancer import REPLICA_HEADER, Balancer, replicas_behind_haproxy, served_by
+from tests.bot.balancer import (
+    HAPROXY,
+    REPLICA_HEADER,
+    Balancer,
+    replicas_behind_haproxy,
+    served_by,
+)
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import Person, Rotation, dms_to, homes_of, seed, text_of
 from tests.bot.server import SIGNING_SECRET
 from tests.bot.slack_requests import SlackSender, signature
 from tests.storage.databases import PG_URL, pg_schema
 
-pytestmark = pytest.mark.skipif(PG_URL is None, reason="TEST_DATABASE_URL is not set")
+pytestmark = [
+    pytest.mark.skipif(PG_URL is None, reason="TEST_DATABASE_URL is not set"),
+    # `make test` on a machine without HAProxy; CI (.ci/run installs it) never skips.
+    pytest.mark.skipif(
+        not Path(HAPROXY).exists() and not os.environ.get("CI"),
+        reason="haproxy is not installed: run .ci/run, which installs it",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -105,6 +105,7 @@ class ChannelWork:
             if morning and day.post_on and day.people and channel_ok:
                 ts = self._post(session, row, day, done)
         except RateLimited as exc:
+            self.pacer.backoff(min(exc.seconds, 900.0))  # every worker holds back
             delivery.give_back(
                 session,
                 row_id=row.id,
@@ -153,7 +154,7 @@ class ChannelWork:
             return
         try:
             group_id = day.group_id or self._find_or_create(session, day, done)
-            self._call("usergroups.users.update")
+            self._call(day, "usergroups.users.update")
             self.client.usergroups_users_update(usergroup=group_id, users=",".join(users))
         except SlackApiError as exc:
             error = self._refusal(exc)
@@ -174,7 +175,7 @@ class ChannelWork:
         """The id of the group with the rotation's handle: `usergroups.list` first, and
         `usergroups.create` when no group has it."""
         if self._groups is None:  # listed once per worker: 1,000 rotations, one call
-            self._call("usergroups.list")
+            self._call(day, "usergroups.list")
             listed = self.client.usergroups_list(include_disabled=True)
             self._groups = {
                 str(g.get("handle", "")).lower(): str(g["id"])
@@ -183,7 +184,7 @@ class ChannelWork:
             }
         if day.handle in self._groups:
             return self._groups[day.handle]
-        self._call("usergroups.create")
+        self._call(day, "usergroups.create")
         created = self.client.usergroups_create(
             name=day.handle,
             handle=day.handle,
@@ -207,7 +208,7 @@ class ChannelWork:
                 current, ours, last_set=day.topic_set, overwrite=day.topic_overwrite
             )
             if wanted is not None:
-                self._call("conversations.setTopic")
+                self._call(day, "conversations.setTopic")
                 self.client.conversations_setTopic(channel=day.channel, topic=wanted)
                 done.append("topic")
             elif current.strip() != ours:
@@ -271,9 +272,9 @@ class ChannelWork:
 
     # -- plumbing
 
-    def _call(self, method: str) -> None:
+    def _call(self, day: QueueChannel, method: str) -> None:
         """Wait for the method's Tier 2 turn (20 calls a minute in the workspace)."""
-        key = f"api:{method}"
+        key = f"api:{day.team_id}:{method}"  # Slack's tiers count per workspace
         self.pacer.wait(key, interval=self.tier_2)
         self.pacer.sent(key)
 

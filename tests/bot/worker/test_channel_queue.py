@@ -20,7 +20,7 @@ from bot.slack.views.channel import MAX_TOPIC, merged_topic
 from bot.usecases import channel_queue
 from bot.worker.sender import Pacer, RunReport, Sender, WorkerConfig
 from storage import queries
-from storage.models import METADATA, ReminderOutbox, Rotation
+from storage.models import METADATA, ReminderOutbox, Rotation, SlackPace
 from tests.bot.fake_slack import FakeSlack
 from tests.storage.databases import Database, database
 from tests.usecases.conftest import ADMIN, NOW, TEAM, build_team
@@ -391,3 +391,24 @@ def test_time_off_today_hands_the_group_and_topic_to_the_replacement(
     assert "usergroups.users.update" in channel_calls(fake, since)
     assert group(fake)["users"] == [replacement]
     assert fake.topics[CHANNEL].startswith(f"On the support queue today: <@{replacement}>")
+
+
+def test_the_worker_as_deployed_paces_through_the_database(
+    session: Session, fake: FakeSlack
+) -> None:
+    """The Sender's own pacer (turns shared by every worker in `slack_pace`): Tier 2
+    turns are kept per workspace and method."""
+    engine: Engine = session.get_bind()  # type: ignore[assignment]
+    worker = Sender(
+        engine,
+        make_client(fake.api_url, fake.bot_token),
+        team_id=TEAM,
+        config=WorkerConfig(channel_interval=0),
+        wall=lambda: MONDAY,
+    )
+    report = worker.run_once(MONDAY)
+    assert report.sent_by_kind["queue_morning"] == 1
+    assert len(fake.messages(CHANNEL)) == 1 and group(fake)["users"]
+    with Session(engine) as check:
+        keys = set(check.exec(select(SlackPace.key)))
+    assert f"api:{TEAM}:usergroups.users.update" in keys

@@ -3,13 +3,13 @@
 Each member gets ideal dates along the days they could serve in the period (one per
 day they will do), spaced one round-robin cycle of their own rate apart and staggered
 between members like a round-robin, so that the people who served longest ago come
-first (ideal_dates); fixed and kept days anchor the rest in the widest holes. A day costs its squared distance
-from the member's nearest ideal date, plus a penalty for a weekday of their last two
-support days. Each ideal date is a "cell": one day per cell is free, a second day in
-the same cell is penalised, which keeps a person's days apart without ever making a
-plan infeasible. With several slots a day, each ideal date is jittered by a member- and
-cell-specific amount, so the people who share one day are not the same people who
-share the next.
+first (ideal_dates); fixed and kept days anchor the rest in the widest holes. A day
+costs its squared distance from the member's nearest ideal date, plus a penalty for a
+weekday of their last two support days. Each ideal date is a "cell": one day per cell
+is free, a second day in the same cell is penalised, which keeps a person's days apart
+without ever making a plan infeasible. With several slots a day, each ideal date is
+jittered by a member- and cell-specific amount, so the people who share one day are not
+the same people who share the next.
 """
 
 from __future__ import annotations

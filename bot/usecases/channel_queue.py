@@ -138,7 +138,12 @@ def _sharing(session: Session, rotation: Rotation, handle: str) -> list[Rotation
 
 
 def channel_day(
-    session: Session, *, rotation_id: int, as_of: datetime, with_post: bool = False
+    session: Session,
+    *,
+    rotation_id: int,
+    as_of: datetime,
+    with_post: bool = False,
+    highlight_age: timedelta = HIGHLIGHT_MAX_AGE,
 ) -> QueueChannel:
     """What the rotation's channel should show at `as_of` (read only).
 
@@ -194,13 +199,17 @@ def channel_day(
         admins=admins,
     )
     if with_post:
-        result = _with_post(session, rotation, result, calendar)
+        result = _with_post(session, rotation, result, calendar, highlight_age)
     session.rollback()
     return result
 
 
 def _with_post(
-    session: Session, rotation: Rotation, day: QueueChannel, calendar: Any
+    session: Session,
+    rotation: Rotation,
+    day: QueueChannel,
+    calendar: Any,
+    highlight_age: timedelta,
 ) -> QueueChannel:
     """The morning post's content: yesterday's handover, the open tickets, a highlight."""
     assert rotation.id is not None
@@ -227,8 +236,8 @@ def _with_post(
         for t in reminder_queries.open_tickets(session, rotation_id=rotation.id)
     ]
     # The highlight: one from the area of an urgent ticket if there is one, else the
-    # newest; none older than the reminders' age limit (delivery.HIGHLIGHT_MAX_AGE).
-    since = end - HIGHLIGHT_MAX_AGE
+    # newest; none older than the reminders' age limit (QUEUEDAY_HIGHLIGHT_MAX_AGE_DAYS).
+    since = end - highlight_age
     recent = [
         core.Highlight(str(h.id), h.text, h.created_at, url=h.url, area=h.product_area)
         for h in reminder_queries.highlights_of(

@@ -71,6 +71,7 @@ class ChannelWork:
         swap_action: str,
         tier_2: float = TIER_2,
         history_limit: int = 100,
+        highlight_age: timedelta = delivery.HIGHLIGHT_MAX_AGE,
     ) -> None:
         self.client = client
         self.worker = worker
@@ -79,6 +80,7 @@ class ChannelWork:
         self.swap_action = swap_action
         self.tier_2 = tier_2
         self.history_limit = history_limit
+        self.highlight_age = highlight_age
         self._groups: dict[str, str] | None = None  # the workspace's groups by handle
 
     def deliver(self, session: Session, row: Claimed, as_of: datetime, report: RunReport) -> None:
@@ -88,7 +90,11 @@ class ChannelWork:
             return
         morning = row.kind == channel_queue.MORNING
         day = channel_queue.channel_day(
-            session, rotation_id=row.rotation_id, as_of=as_of, with_post=morning
+            session,
+            rotation_id=row.rotation_id,
+            as_of=as_of,
+            with_post=morning,
+            highlight_age=self.highlight_age,
         )
         if not day.channel:
             self._skip(session, row, "the rotation has no channel")

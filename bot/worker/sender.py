@@ -159,6 +159,7 @@ class Sender:
             wall=self.wall,
             swap_action=swap_action,
             history_limit=config.history_limit,
+            highlight_age=config.highlight_max_age,
         )
 
     # -- one pass

@@ -46,3 +46,17 @@ def test_without_a_match_the_newest_recent_one_and_never_a_stale_one(team: Team)
     assert _post_highlight(team) is None
     _praise(team, "Search is fast", "search", timedelta(days=3))
     assert _post_highlight(team) == "Search is fast"
+
+
+def test_the_age_limit_is_the_configured_one(team: Team) -> None:
+    """QUEUEDAY_HIGHLIGHT_MAX_AGE_DAYS reaches the morning post as it does the reminders."""
+    _praise(team, "Ten days old", "search", timedelta(days=10))
+    rotation = team.session.exec(select(Rotation)).one()
+    assert rotation.id is not None
+    as_of = NOW + timedelta(hours=1)
+    week = channel_queue.channel_day(
+        team.session, rotation_id=rotation.id, as_of=as_of, with_post=True,
+        highlight_age=timedelta(days=7),
+    )  # fmt: skip
+    assert week.highlight is None
+    assert _post_highlight(team) == "Ten days old"  # within the default 90 days

@@ -1,8 +1,10 @@
-"""The long-running `queueday worker`: one APScheduler interval job calling `Sender.run_once`."""
+"""The long-running `queueday worker`: APScheduler interval jobs (reminders, time-off sync,
+the deactivation check)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -23,7 +25,8 @@ def make_scheduler(
     allow_private_urls: bool = False,
     departures_every: float | None = None,
 ) -> BlockingScheduler:
-    """The worker's scheduler: one interval job sending what is due at each run.
+    """The worker's scheduler: an interval job sending what is due at each run, and the
+    time-off sync and the deactivation check when their intervals are given.
 
     coalesce (missed runs collapse into one), max_instances=1 (a slow pass is never
     overlapped by the next) and no misfire grace limit (a run delayed by a busy machine
@@ -39,37 +42,32 @@ def make_scheduler(
     def tick() -> None:
         sender.run_once(datetime.now(UTC))
 
-    scheduler.add_job(
-        tick,
-        IntervalTrigger(seconds=interval, timezone=UTC),
-        id="reminders",
-        name="send due reminders",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(UTC),
-    )
-    if timeoff_every is not None:
+    def every(seconds: float, job: Callable[[], None], job_id: str, name: str) -> None:
         scheduler.add_job(
-            partial(sync_timeoff, sender, allow_private_urls),
-            IntervalTrigger(seconds=timeoff_every, timezone=UTC),
-            id="timeoff",
-            name="sync time-off calendars",
+            job,
+            IntervalTrigger(seconds=seconds, timezone=UTC),
+            id=job_id,
+            name=name,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )
+
+    every(interval, tick, "reminders", "send due reminders")
+    if timeoff_every is not None:
+        every(
+            timeoff_every,
+            partial(sync_timeoff, sender, allow_private_urls),
+            "timeoff",
+            "sync time-off calendars",
+        )
     if departures_every is not None:
-        scheduler.add_job(
+        every(
+            departures_every,
             partial(check_departures_now, sender),
-            IntervalTrigger(seconds=departures_every, timezone=UTC),
-            id="departures",
-            name="users.info for the coming week's people",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
+            "departures",
+            "users.info for the coming week's people",
         )
     return scheduler
 

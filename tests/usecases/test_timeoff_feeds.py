@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -328,11 +329,12 @@ def test_names_match_at_the_start_of_the_summary(
 
 
 def test_a_sync_and_an_away_for_the_same_person_at_once_leave_one_block(
-    database: Database, ics: IcsServer
+    database: Database, ics: IcsServer, tmp_path: Path
 ) -> None:
     """Both lock the rotation: whichever comes second sees the first one's block."""
     if database.backend == "sqlite":
-        pytest.skip("in-memory SQLite has a single connection: nothing runs at once")
+        # In memory there is one connection; two at once need a file, as in production.
+        database = Database("sqlite", f"sqlite:///{tmp_path / 'race.db'}")
     engine = database.engine()
     METADATA.create_all(engine)
     try:

@@ -21,7 +21,8 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -91,6 +92,32 @@ class Refused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+@contextmanager
+def refused_as_use_cases_say() -> Iterator[None]:
+    """A use case's refusal as a hook's answer: 404 unknown, 400 invalid, 409 otherwise
+    (the transaction is rolled back, so nothing is stored)."""
+    try:
+        yield
+    except NotFound as exc:
+        raise Refused(404, exc.message) from None
+    except InvalidInput as exc:
+        raise Refused(400, exc.message) from None
+    except UseCaseError as exc:
+        raise Refused(409, exc.message) from None
+
+
+def saved_reply(saved: capture.Saved) -> dict[str, Any]:
+    """What a hook answers for a stored note: its id under its kind, and what changed."""
+    return {
+        "ok": True,
+        saved.kind.value: saved.id,
+        "rotation": saved.rotation,
+        "state": saved.state,
+        "created": saved.created,
+        "changed": saved.created or saved.changed,
+    }
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -275,7 +302,9 @@ def hook_routes(
 ) -> list[Route]:
     """The two hook endpoints, for `create_web_app(routes=...)`."""
 
-    def store(ticket: capture.TrackerTicket, rotation: str | None, source: capture.Source) -> Any:
+    def store(
+        ticket: capture.TrackerTicket, rotation: str | None, source: capture.Source
+    ) -> dict[str, Any]:
         with Session(engine, expire_on_commit=False) as session:
             name = rotation or capture.only_rotation(session, team_id=config.team_id)
             if name is None:
@@ -284,7 +313,7 @@ def hook_routes(
                     'rotation: name the rotation (?rotation=NAME or "rotation" in the JSON); '
                     "this workspace has several, or none yet",
                 )
-            try:
+            with refused_as_use_cases_say():
                 saved = capture.apply_tracker_ticket(
                     session,
                     team_id=config.team_id,
@@ -293,20 +322,7 @@ def hook_routes(
                     ticket=ticket,
                     source=source,
                 )
-            except NotFound as exc:
-                raise Refused(404, exc.message) from None
-            except InvalidInput as exc:
-                raise Refused(400, exc.message) from None
-            except UseCaseError as exc:
-                raise Refused(409, exc.message) from None
-        return {
-            "ok": True,
-            "ticket": saved.id,
-            "rotation": saved.rotation,
-            "state": saved.state,
-            "created": saved.created,
-            "changed": saved.created or saved.changed,
-        }
+        return saved_reply(saved)
 
     async def tickets(request: Request) -> Response:
         try:

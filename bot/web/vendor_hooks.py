@@ -28,9 +28,8 @@ from starlette.routing import Route
 
 from bot.usecases import capture
 from bot.usecases.access import SYSTEM
-from bot.usecases.errors import InvalidInput, NotFound, UseCaseError
 from bot.web.bodies import MAX_BODY_BYTES, load_json, validation_message
-from bot.web.hooks import MAX_NAME, Refused
+from bot.web.hooks import MAX_NAME, Refused, refused_as_use_cases_say, saved_reply
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +136,7 @@ def _route(engine: Engine, vendor: Vendor, *, team_id: str, clock: Callable[[], 
                     "rotation: name the rotation in the URL (?rotation=NAME); this "
                     "workspace has several, or none yet",
                 )
-            try:
+            with refused_as_use_cases_say():
                 if isinstance(note, HighlightNote):
                     saved = capture.save_note(
                         session,
@@ -164,20 +163,7 @@ def _route(engine: Engine, vendor: Vendor, *, team_id: str, clock: Callable[[], 
                         ticket=note,
                         source=vendor.source,
                     )
-            except NotFound as exc:
-                raise Refused(404, exc.message) from None
-            except InvalidInput as exc:
-                raise Refused(400, exc.message) from None
-            except UseCaseError as exc:
-                raise Refused(409, exc.message) from None
-        return {
-            "ok": True,
-            saved.kind.value: saved.id,
-            "rotation": saved.rotation,
-            "state": saved.state,
-            "created": saved.created,
-            "changed": saved.created or saved.changed,
-        }
+        return saved_reply(saved)
 
     async def endpoint(request: Request) -> Response:
         try:

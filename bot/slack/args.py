@@ -88,12 +88,14 @@ class Swap:
     my_day: date | None  # None: `my next day`, the asker's first day after today
     person: UserRef
     their_day: date | None = None
+    owner: UserRef | None = None  # an admin swapping for someone: `swap jan 12 of @ben with @cleo`
 
 
 @dataclass(frozen=True)
 class Cover:
     day: date | None  # None: `my next day`
     person: UserRef | None = None
+    owner: UserRef | None = None  # an admin acting for someone: `cover jan 12 for @ben [@cleo]`
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,9 @@ def _away(args: list[Token], today: date) -> Request:
 
 
 def _swap(args: list[Token], today: date) -> Request:
+    acting = _swap_for(args, today)
+    if acting is not None:
+        return acting
     at = next((i for i, t in enumerate(args) if isinstance(t, UserRef)), None)
     if at is None:
         person_words = [t for t in args if str(t).startswith("@")]
@@ -310,6 +315,9 @@ def _swap(args: list[Token], today: date) -> Request:
 
 
 def _cover(args: list[Token], today: date) -> Request:
+    acting = _cover_for(args, today)
+    if acting is not None:
+        return acting
     last = args[-1] if args else None
     person = last if isinstance(last, UserRef) or str(last).startswith("@") else None
     words = _words(args[:-1] if person is not None else args, "the date")
@@ -327,6 +335,76 @@ def _my_day(words: list[str], today: date) -> date | None:
     if tuple(w.lower() for w in words) == MY_NEXT_DAY:
         return None
     return parse_day(" ".join(words), today)
+
+
+# The day of the person an admin acts for, when it is their next one: `cover next day for @ben`.
+THEIR_NEXT_DAY = (("next", "day"), ("their", "next", "day"), MY_NEXT_DAY)
+
+
+def _their_day(words: list[str], today: date, example: str) -> date | None:
+    if not words:
+        raise _Refusal(f"say which of their days, e.g. `{example}`")
+    if tuple(w.lower() for w in words) in THEIR_NEXT_DAY:
+        return None
+    return parse_day(" ".join(words), today)
+
+
+def _cover_for(args: list[Token], today: date) -> Cover | None:
+    """`cover <date> for @ben [@cleo]`: an admin offers Ben's day, or hands it to Cleo."""
+    at = next(
+        (
+            i
+            for i, t in enumerate(args[:-1])
+            if str(t).lower() == "for" and isinstance(args[i + 1], UserRef)
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    owner = args[at + 1]
+    assert isinstance(owner, UserRef)
+    day = _their_day(_words(args[:at], "the date"), today, f"cover jan 12 for {owner}")
+    rest = args[at + 2 :]
+    if len(rest) > 1 or (rest and not isinstance(rest[0], UserRef)):
+        if rest and str(rest[0]).startswith("@"):
+            as_user(rest[0])  # explains how to mention someone
+        raise _Refusal(
+            f"after {owner} name at most the one person who takes the day, "
+            f"e.g. `cover jan 12 for {owner} @teammate`"
+        )
+    taker = rest[0] if rest else None
+    assert taker is None or isinstance(taker, UserRef)
+    return Cover(day, taker, owner)
+
+
+def _swap_for(args: list[Token], today: date) -> Swap | None:
+    """`swap <date> of @ben with @cleo [<cleo's date>]`: an admin swaps for Ben."""
+    at = next(
+        (
+            i
+            for i, t in enumerate(args[:-1])
+            if str(t).lower() == "of" and isinstance(args[i + 1], UserRef)
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    owner = args[at + 1]
+    assert isinstance(owner, UserRef)
+    example = f"swap jan 12 of {owner} with @teammate"
+    day = _their_day(_words(args[:at], "the date"), today, example)
+    rest = list(args[at + 2 :])
+    if rest and str(rest[0]).lower() == "with":
+        rest.pop(0)
+    if not rest or not isinstance(rest[0], UserRef):
+        if rest and str(rest[0]).startswith("@"):
+            as_user(rest[0])
+        raise _Refusal(f"say who {owner} swaps with, e.g. `{example}`")
+    counterpart = rest[0]
+    assert isinstance(counterpart, UserRef)
+    after = _words(rest[1:], "their date")
+    their_day = parse_day(" ".join(after), today) if after else None
+    return Swap(day, counterpart, their_day, owner)
 
 
 def _note_request(args: list[Token], today: date) -> Request:

@@ -94,17 +94,28 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "swap",
-        "swap <my date> with @person [<their date>]",
-        "offer to trade one of your days for one of theirs (`my next day`: your next one)",
+        "swap <my date> with @person [<their date>] | swap <date> of @person with @other",
+        "offer to trade one of your days for one of theirs (`my next day`: your next one); "
+        "an admin swaps for @person at once, and both are told by DM",
         DAYS,
-        ("swap jan 12 with @teammate jan 19", "swap my next day with @teammate"),
+        (
+            "swap jan 12 with @teammate jan 19",
+            "swap my next day with @teammate",
+            "swap jan 12 of @teammate with @newcomer",
+        ),
     ),
     Subcommand(
         "cover",
-        "cover <date> [@person]",
-        "ask someone (or anyone) to take your day (`my next day`: your next one)",
+        "cover <date> [@person] | cover <date> for @person [@taker]",
+        "ask someone (or anyone) to take your day (`my next day`: your next one); an admin "
+        "offers @person's day for them, or hands it to @taker at once (both told by DM)",
         DAYS,
-        ("cover jan 12 @teammate", "cover my next day"),
+        (
+            "cover jan 12 @teammate",
+            "cover my next day",
+            "cover jan 12 for @teammate",
+            "cover next day for @teammate @newcomer",
+        ),
     ),
     Subcommand(
         "reminders",

@@ -22,6 +22,7 @@ from bot.usecases.access import (
     load_workspace,
     local_today,
     not_in_past,
+    require_admin,
 )
 from bot.usecases.days import close_requests_touching, place, release
 from bot.usecases.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -192,9 +193,14 @@ def request_cover(
     counterpart: str | None = None,
     expires_at: datetime | None = None,
     note: str = "",
+    for_user: str | None = None,
 ) -> RequestInfo:
     """Ask `counterpart` (or, with None, anyone in the rotation) to take the actor's `day`
-    (None: their next day)."""
+    (None: their next day).
+
+    With `for_user`, an admin asks in that person's name (`cover jan 12 for @ben`): the
+    request is theirs, as if they had typed it; the audit row names the admin as actor.
+    """
     return _request(
         session,
         team_id=team_id,
@@ -207,6 +213,7 @@ def request_cover(
         expires_at=expires_at,
         note=note,
         kind=RequestKind.COVER,
+        for_user=for_user,
     )
 
 
@@ -223,13 +230,16 @@ def _request(
     expires_at: datetime | None,
     note: str,
     kind: RequestKind,
+    for_user: str | None = None,
 ) -> RequestInfo:
     check_now(now)
     with unit_of_work(session):
         row = load_rotation(session, team_id=team_id, name=rotation, for_update=True)
         assert row.id is not None
         today = local_today(row, now)
-        requester = find_member(session, row, actor)
+        if for_user is not None and for_user != actor:
+            require_admin(session, row, actor, f"ask for cover for <@{for_user}>")
+        requester = find_member(session, row, for_user or actor)
         if day is None:
             day = _next_day(session, row, requester, today)
         not_in_past(day, today, "Your day")
@@ -237,7 +247,7 @@ def _request(
         other: Member | None = None
         theirs: Assignment | None = None
         if counterpart is not None:
-            if counterpart == actor:
+            if counterpart == requester.user_id:
                 raise InvalidInput("You can't swap with yourself.")
             other = find_member(session, row, counterpart)
             _check_can_take(session, row, other, day)
@@ -274,7 +284,7 @@ def _request(
             actor=actor,
             action=f"{kind.value}.request",
             subject=f"swap_request:{request.id}",
-            after=audit.snapshot(request),
+            after={**(audit.snapshot(request) or {}), "for": requester.user_id},
             now=now,
         )
         result = _info(request, row, requester, other, day, counterpart_day)

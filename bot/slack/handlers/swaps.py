@@ -5,6 +5,7 @@ from __future__ import annotations
 import bot.usecases as uc
 from bot.slack.args import Cover, Swap
 from bot.slack.dispatch import CommandContext, Outcome, handles
+from bot.slack.handlers.acting import cover_as_admin, swap_as_admin
 from bot.slack.handlers.common import read
 from bot.slack.views.swaps import ask, asked
 
@@ -14,6 +15,8 @@ def swap(ctx: CommandContext) -> Outcome:
     """Offer one of one's days for one of the other person's."""
     with ctx.services.session() as session:
         request, ref = read(ctx, session, Swap, on_day=lambda r: r.my_day)
+        if request.owner is not None and request.owner.id != ctx.user_id:
+            return swap_as_admin(ctx, session, request, ref)  # `swap jan 12 of @ben with @cleo`
         info = uc.request_swap(
             session,
             team_id=ctx.team_id,
@@ -33,6 +36,8 @@ def cover(ctx: CommandContext) -> Outcome:
     """Ask someone, or anyone in the rotation (in its channel), to take one's day."""
     with ctx.services.session() as session:
         request, ref = read(ctx, session, Cover, on_day=lambda r: r.day)
+        if request.owner is not None and request.owner.id != ctx.user_id:
+            return cover_as_admin(ctx, session, request, ref)  # `cover jan 12 for @ben`
         info = uc.request_cover(
             session,
             team_id=ctx.team_id,

@@ -54,6 +54,8 @@ class Services:
     base_url: str = "http://localhost:3000"
     secret_key: str | None = field(default=None, repr=False)  # signs calendar feed links
     reactions: ReactionEmoji = field(default_factory=ReactionEmoji)
+    # Time-off calendar URLs may name private addresses (QUEUEDAY_ALLOW_PRIVATE_URLS).
+    allow_private_urls: bool = False
 
     def session(self) -> Session:
         """A new database session for one request; the caller closes it (`with`).

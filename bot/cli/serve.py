@@ -57,6 +57,7 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
         base_url=settings.queueday_base_url,
         secret_key=secret,
         reactions=ReactionEmoji(settings.queueday_bug_emoji, settings.queueday_highlight_emoji),
+        allow_private_urls=settings.queueday_allow_private_urls,
     )
     web_app = create_web_app(
         bolt_app,

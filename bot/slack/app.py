@@ -30,7 +30,16 @@ from bot.services import (
     utc_now,
 )
 from bot.slack import middleware
-from bot.slack.listeners import actions, commands, errors, events, reminders, shortcuts, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    errors,
+    events,
+    reminders,
+    shortcuts,
+    timeoff_config,
+    views,
+)
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -126,6 +135,7 @@ def create_app(
     base_url: str = "http://localhost:3000",
     secret_key: str | None = None,
     reactions: ReactionEmoji | None = None,
+    allow_private_urls: bool = False,
     listener_threads: int = LISTENER_THREADS,
     listener_executor: Executor | None = None,
 ) -> App:
@@ -180,6 +190,7 @@ def create_app(
         base_url=base_url,
         secret_key=secret_key,
         reactions=reactions or ReactionEmoji(),
+        allow_private_urls=allow_private_urls,
     )
     app.use(middleware.RefuseOtherTeams(installation.team_id))
     # Received ids in the database, so a retry that reaches another replica is known there
@@ -197,5 +208,5 @@ def _token_unused_filter(record: logging.LogRecord) -> bool:
 
 def register_listeners(app: App) -> None:
     """Every listener module's `register(app)`, and the one error handler."""
-    for module in (commands, actions, views, events, shortcuts, reminders, errors):
+    for module in (commands, actions, views, timeoff_config, events, shortcuts, reminders, errors):
         module.register(app)

@@ -138,11 +138,18 @@ def add_time_off_feed(
 
 
 def list_time_off_feeds(
-    session: Session, *, team_id: str, rotation: str | None = None
+    session: Session, *, team_id: str, rotation: str | None = None, actor: str | None = None
 ) -> list[FeedInfo]:
-    """The feeds of one rotation, or of every rotation of the workspace."""
+    """The feeds of one rotation, or of every rotation of the workspace.
+
+    With `actor` (Slack), only an admin of the rotation may see them; the command line,
+    run by whoever runs the server, passes none.
+    """
     with unit_of_work(session):
         rows = _rotations(session, team_id, rotation)
+        for row in rows:
+            if actor is not None:
+                require_admin(session, row, actor, "see its time-off calendars")
         by_id = {r.id: r for r in rows}
         feeds = timeoff_queries.feeds_of(session, rotation_ids=[r.id for r in rows if r.id])
         infos = [_info(session, by_id[f.rotation_id], f) for f in feeds]

@@ -81,7 +81,26 @@ def check_url(url: str, *, allow_private: bool) -> str:
         raise ValueError("the URL has no host")
     if parts.username or parts.password:
         raise ValueError("the URL must not carry a user name or password before the host")
+    if not allow_private and _private_host(parts.hostname):
+        raise ValueError(
+            f"{parts.hostname} is a private, loopback or link-local address "
+            "(set QUEUEDAY_ALLOW_PRIVATE_URLS=1 to allow it)"
+        )
     return url
+
+
+def _private_host(host: str) -> bool:
+    """True for a host that is plainly not public without asking DNS: an address
+    literal that is not global, or localhost. (Names are checked when fetched.)"""
+    if host.lower().rstrip(".") == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
 
 
 def _addresses(host: str, port: int, *, allow_private: bool) -> list[str]:

@@ -34,7 +34,9 @@ from bot.cli.local_slack import LoopbackServer
 
 RESPONSE_URL = "response_url"
 # The parameters that say whom or where a Web API call is about.
-_NAMING = ("channel", "user", "user_id", "users", "trigger_id", "usergroup", "handle")
+_NAMING = (
+    "channel", "user", "user_id", "users", "trigger_id", "usergroup", "handle", "view_id",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ class FakeSlack:
         self.outside: set[str] = set()  # channels the app was not invited to
         self.missing: set[str] = set()  # channels that do not exist (or were archived)
         self.groups_refused: str | None = None  # every usergroups.* call answers this
+        # Modals it has shown: view id -> the view with its current hash (`_view_refusal`).
+        self.views: dict[str, dict[str, Any]] = {}
+        self._pushed_triggers: set[str] = set()
 
     # -- life cycle
 
@@ -313,7 +318,7 @@ class FakeSlack:
                 self._failing[method] = (error, left - 1)
         if left > 0:
             return {"ok": False, "error": error}
-        refused = self._channel_refusal(method, params)
+        refused = self._channel_refusal(method, params) or self._view_refusal(method, params)
         if refused is not None:
             return {"ok": False, "error": refused}
         answer = self._answers().get(method)
@@ -357,6 +362,38 @@ class FakeSlack:
             return "not_in_channel"
         if method == "conversations.setTopic" and len(str(params.get("topic") or "")) > 250:
             return "too_long"
+        return None
+
+    def _view_refusal(self, method: str, params: dict[str, Any]) -> str | None:
+        """What Slack refuses in views.push and views.update, with its documented codes
+        (docs.slack.dev/reference/methods/views.push and views.update, "Errors"):
+
+        - views.push without a trigger_id -> `invalid_arguments`; with a trigger that
+          was already exchanged for a view -> `exchanged_trigger_id` (a trigger opens
+          one view; views.open is not checked, as tests reuse a default trigger);
+        - views.update without a view_id or external_id -> `invalid_arguments`; a view
+          id it never returned -> `not_found`; a `hash` that is not the view's current
+          one (it changed since the caller read it) -> `hash_conflict`.
+        """
+        if method == "views.push":
+            trigger = str(params.get("trigger_id") or "")
+            if not trigger:
+                return "invalid_arguments"
+            with self._changed:
+                if trigger in self._pushed_triggers:
+                    return "exchanged_trigger_id"
+                self._pushed_triggers.add(trigger)
+        if method == "views.update":
+            view_id = str(params.get("view_id") or "")
+            if not view_id and not params.get("external_id"):
+                return "invalid_arguments"
+            with self._changed:
+                shown = self.views.get(view_id)
+            if shown is None:
+                return "not_found"
+            given = params.get("hash")
+            if given and given != shown["hash"]:
+                return "hash_conflict"
         return None
 
     def _usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -424,6 +461,7 @@ class FakeSlack:
             "chat.update": lambda p: {"channel": p.get("channel"), "ts": p.get("ts")},
             "views.publish": self._view,
             "views.open": self._view,
+            "views.push": self._view,
             "views.update": self._view,
             "users.info": lambda p: {"user": self._user(str(p.get("user")))},
             "conversations.open": lambda p: {"channel": {"id": "D" + str(p.get("users", "X"))}},
@@ -514,9 +552,15 @@ class FakeSlack:
         return {"messages": in_range[: int(params.get("limit") or 1000)]}
 
     def _view(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The view as shown, with an id (kept by views.update) and a new hash."""
         view = params.get("view")
         view = json.loads(view) if isinstance(view, str) else (view or {})
-        return {"view": {"id": f"V{next(self._ts)}", "team_id": self.team_id, **view}}
+        number = next(self._ts)
+        view_id = str(params.get("view_id") or f"V{number}")
+        shown = {**view, "id": view_id, "team_id": self.team_id, "hash": f"{number}.h{number}"}
+        with self._changed:
+            self.views[view_id] = shown
+        return {"view": shown}
 
     def _user(self, user_id: str) -> dict[str, Any]:
         return self.users.get(

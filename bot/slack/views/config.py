@@ -11,6 +11,8 @@ from typing import Any
 from bot.slack.text import escape
 from bot.slack.views.blocks import Block, context, plain_text, section
 from bot.slack.views.limits import Message, fit_message, fit_view
+from bot.slack.views.timeoff_config import open_feeds_button
+from bot.slack.views.rules import rules_text
 from bot.usecases.rotations import RotationChanges, RotationSettings
 from scheduling.model import WEEKDAY_NAMES
 from scheduling.wording import plural
@@ -107,6 +109,7 @@ def config_modal(settings: RotationSettings) -> dict[str, Any]:
                     "The queue in the channel).", optional=True),
         _input("queue_channel", "In the channel", queue, hint="What QueueDay keeps up to "
                "date in the rotation's channel.", optional=True),
+        open_feeds_button(settings.name),
         context("Closed days and the quarter start are set with the `queueday` command line."),
     ]  # fmt: skip
     return fit_view(

@@ -42,6 +42,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read", "users:read.email"),
     "views.open": (),  # needs a trigger_id, no scope
     "views.publish": (),  # the person's own App Home
+    "views.push": (),  # a modal over a modal (time-off calendars): a trigger_id, no scope
+    "views.update": (),  # a modal the app opened, by its view_id: no scope
     # The queue in the channel: the rotation's user group and its channel's topic.
     "usergroups.list": ("usergroups:read",),
     "usergroups.create": ("usergroups:write",),

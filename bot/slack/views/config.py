@@ -12,7 +12,6 @@ from bot.slack.text import escape
 from bot.slack.views.blocks import Block, context, plain_text, section
 from bot.slack.views.limits import Message, fit_message, fit_view
 from bot.slack.views.timeoff_config import open_feeds_button
-from bot.slack.views.rules import rules_text
 from bot.usecases.rotations import RotationChanges, RotationSettings
 from scheduling.model import WEEKDAY_NAMES
 from scheduling.wording import plural

@@ -445,10 +445,15 @@ def deactivate_member(
     now: datetime,
     user: str,
 ) -> list[Departure]:
-    """Someone left the company (their Slack account was deactivated): they leave every
-    rotation of the workspace as of yesterday, and their days from today on go to others.
+    """Someone left the company (their Slack account was deactivated): their membership
+    of every rotation of the workspace ends that day, and their days after it go to others.
 
-    QueueDay itself (a Slack event) or an admin of every rotation involved may do this.
+    The day of the deactivation stays theirs (`left` is inclusive): someone deactivated
+    in the evening served it, and giving it to another would credit them a day they did
+    not serve; the admins are told, and can hand it on (`cover today for @them @other`).
+    An audit row `member.deactivated` marks each membership so ended, so a reactivation
+    can be told to the admins once (bot.usecases.departures). QueueDay itself (a Slack
+    event) or an admin of every rotation involved may do this.
     """
     check_now(now)
     with unit_of_work(session):
@@ -459,14 +464,14 @@ def deactivate_member(
             assert rotation.id is not None
             member = queries.member_by_user(session, rotation_id=rotation.id, user_id=user)
             today = local_today(rotation, now)
-            if member is None or (member.left is not None and member.left < today):
+            # Someone whose last day is today or earlier has no later days to give away.
+            if member is None or (member.left is not None and member.left <= today):
                 continue
             if actor != SYSTEM:
                 require_admin(session, rotation, actor, "deactivate people")
             queries.rotation_by_id(session, rotation_id=rotation.id, for_update=True)
-            yesterday = date.fromordinal(today.toordinal() - 1)
-            # `left` can't precede `joined`: someone joining today is gone after today.
-            last = yesterday if member.joined is None else max(yesterday, member.joined)
+            # The rotation's own today ends the membership; `left` can't precede `joined`.
+            last = today if member.joined is None else max(today, member.joined)
             ended = _end_membership(
                 session,
                 rotation=rotation,
@@ -474,6 +479,15 @@ def deactivate_member(
                 last_day=last,
                 today=today,
                 actor=actor,
+                now=now,
+            )
+            audit.record(
+                session,
+                rotation=rotation,
+                actor=actor,
+                action="member.deactivated",
+                subject=f"member:{member.id}",
+                after={"left": last.isoformat()},
                 now=now,
             )
             results.append(replace(ended, rotation=rotation.name))

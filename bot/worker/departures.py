@@ -29,7 +29,8 @@ def check_departures(
     engine: Engine, client: UsersClient, *, team_id: str, now: datetime
 ) -> list[str]:
     """Ask Slack about each person on the queue soon; end the memberships of the
-    deactivated ones. Returns who was found deactivated."""
+    deactivated ones. Returns those whose memberships it ended (someone deactivated
+    earlier today still has today's day, and nothing left to end)."""
     with Session(engine, expire_on_commit=False) as session:
         users = people_on_soon(session, team_id=team_id, now=now)
     gone = []
@@ -43,6 +44,8 @@ def check_departures(
             continue
         with Session(engine, expire_on_commit=False) as session:
             ended = leave_company(session, team_id=team_id, now=now, user=user)
+        if not ended.departures:
+            continue
         gone.append(user)
         for channel, message in exit_posts(ended):
             try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -136,9 +136,23 @@ def test_deactivate_takes_someone_off_every_rotation(session: Session) -> None:
     )
     results = uc.deactivate_member(session, team_id=TEAM, actor=uc.SYSTEM, now=LATER, user="U01")
     assert len(results) == 2
+    # Their membership ends on the day of the deactivation, which stays theirs if they
+    # served it; only later days go to others.
     lefts = session.exec(select(Member.left).where(Member.user_id == "U01")).all()
-    assert lefts == [date(2027, 1, 23), date(2027, 1, 23)]
-    assert all(d <= date(2027, 1, 23) for d in team.days("U01"))
+    assert lefts == [date(2027, 1, 24), date(2027, 1, 24)]
+    assert all(d <= date(2027, 1, 24) for d in team.days("U01"))
+    again = uc.deactivate_member(session, team_id=TEAM, actor=uc.SYSTEM, now=LATER, user="U01")
+    assert again == []
+
+
+def test_a_deactivation_keeps_the_day_served_that_day(team: Team) -> None:
+    day = next(d for d in team.days("U02") if d > NOW.date())
+    moment = datetime.combine(day, time(17, 0), tzinfo=UTC)  # after their day, Berlin time
+    [gone] = uc.deactivate_member(
+        team.session, team_id=TEAM, actor=uc.SYSTEM, now=moment, user="U02"
+    )
+    assert gone.left == day and day in team.days("U02")
+    assert all(d <= day for d in team.days("U02")) and day not in gone.released
 
 
 def test_deactivate_refuses_a_non_admin(team: Team) -> None:

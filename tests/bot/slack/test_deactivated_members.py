@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.usecases.departures import leave_company
+from bot.usecases.departures import leave_company, return_to_company
 from storage.db import make_engine
 from tests.bot.fake_slack import FakeSlack
-from tests.bot.flows import Rotation, dms_to, now, seed, text_of
+from tests.bot.flows import TEAM, Rotation, dms_to, now, seed, text_of
 from tests.bot.server import RunningServer
 from tests.bot.slack_requests import SlackSender
 
@@ -84,3 +84,39 @@ def test_a_profile_change_that_is_not_a_deactivation_changes_nothing(
     event = user_change(cleo, fake.team_id, deleted=False)
     assert slack.event(event, event_id=f"Ev{uuid.uuid4().hex[:8]}").status == 200
     assert team.days(cleo) == before
+
+
+def dm_saying(fake: FakeSlack, user: str, words: str) -> list[str]:
+    """The texts of the DMs to `user` that say `words`, once there is one (each new DM
+    is waited for as it lands; AssertionError if none says it in time)."""
+    count = 1
+    while True:
+        found = dms_to(fake, user, count=count)
+        said = [text_of(c.params) for c in found if words in text_of(c.params)]
+        if said:
+            return said
+        count = len(found) + 1
+
+
+def test_a_reactivated_member_is_reported_to_the_admins_once_and_not_re_added(
+    team: Rotation, slack: SlackSender, fake: FakeSlack, db: Engine
+) -> None:
+    ben = team.people[0]
+    gone = slack.event(user_change(ben, fake.team_id, deleted=True), event_id=f"Ev{ben}")
+    assert gone.status == 200
+    dm_saying(fake, team.admin, "was deactivated")
+    back = user_change(ben, fake.team_id, deleted=False)
+    assert slack.event(back, event_id=f"Ev{ben}back").status == 200
+    [said] = dm_saying(fake, team.admin, "active again")
+    assert f"<@{ben}>'s Slack account is active again" in said and team.name in said, said
+    assert "not supported yet" in said and "/queueday add" in said
+    assert [d for d in team.days(ben) if d > now().date()] == []  # never re-added
+    with Session(db, expire_on_commit=False) as session:  # a later profile change: nothing
+        again = return_to_company(session, team_id=fake.team_id, now=datetime.now(UTC), user=ben)
+    assert again == ()
+
+
+def test_someone_never_deactivated_is_no_comeback(team: Rotation, db: Engine) -> None:
+    with Session(db, expire_on_commit=False) as session:
+        found = return_to_company(session, team_id=TEAM, now=datetime.now(UTC), user=team.people[2])
+    assert found == ()

@@ -215,11 +215,16 @@ def history_svg(
             f"{escape(label)}</text>"
         )
     out.append("</g>")
+    xs = [x(i) for i in range(max((len(points) for _, points in series), default=0))]
+    half, middle = plot_h / 2, top + plot_h / 2  # y(v) inlined: a thousand lines of points
     for name, points in series:
-        drawn = [(x(i), y(v)) for i, v in enumerate(points) if v is not None]
-        if not drawn:
+        coords = " ".join(
+            f"{xs[i]},{round(middle - v / limit * half, 1)}"
+            for i, v in enumerate(points)
+            if v is not None
+        )
+        if not coords:
             continue
-        coords = " ".join(f"{px},{py}" for px, py in drawn)
         out.append(
             f'<polyline class="line" points="{coords}"><title>{escape(name)}</title></polyline>'
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import Integer, case, func
 from sqlmodel import Session, col, select
 
-from storage.models import PageToken, Rotation, Workspace
+from storage.models import Assignment, Member, PageToken, Rotation, Workspace
+from storage.queries import LIVE_STATES
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,34 @@ def page_owner(session: Session, *, token_hash: str) -> PageOwner | None:
         return None
     token, rotation, team_id = found
     return PageOwner(token=token, rotation=rotation, team_id=team_id)
+
+
+def live_day_counts(session: Session, *, rotation_id: int) -> dict[date, int]:
+    """People on each published or done day of the rotation: the ledger's input, summed
+    by the database rather than read as years of rows."""
+    query = (
+        select(col(Assignment.day), func.count())
+        .where(Assignment.rotation_id == rotation_id, col(Assignment.state).in_(LIVE_STATES))
+        .group_by(col(Assignment.day))
+    )
+    return {day: int(count) for day, count in session.exec(query)}
+
+
+def live_days_up_to(
+    session: Session, *, rotation_id: int, ends: Sequence[date]
+) -> dict[str, tuple[int, ...]]:
+    """Each person's (user id) published or done days on or before each of `ends`;
+    people with none are left out."""
+    if not ends:
+        return {}
+    counts = [
+        func.sum(case((col(Assignment.day) <= end, 1), else_=0), type_=Integer) for end in ends
+    ]
+    query = (
+        select(col(Member.user_id), *counts)
+        .join(Member, col(Member.id) == Assignment.member_id)
+        .where(Assignment.rotation_id == rotation_id, col(Assignment.state).in_(LIVE_STATES))
+        .group_by(col(Member.user_id))
+    )
+    # Every group has a row, so no sum is NULL.
+    return {user: tuple(row) for user, *row in session.execute(query)}

@@ -12,6 +12,7 @@ from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -78,6 +79,37 @@ def members_of(session: Session, *, rotation_id: int) -> list[Member]:
     """Everyone who was ever in the rotation, in the order they were added."""
     query = select(Member).where(Member.rotation_id == rotation_id).order_by(col(Member.id))
     return list(session.exec(query))
+
+
+MemberFields = tuple[int, str, str, date | None, date | None, float]
+_MEMBER_FIELDS = (
+    col(Member.id),
+    col(Member.user_id),
+    col(Member.display_name),
+    col(Member.joined),
+    col(Member.left),
+    col(Member.weight),
+)
+
+
+def member_fields_of(session: Session, *, rotation_id: int) -> list[MemberFields]:
+    """(id, user id, display name, joined, left, weight) of everyone who was ever in the
+    rotation, in the order they were added: what the planner needs, without building a
+    thousand ORM rows."""
+    query = sa_select(*_MEMBER_FIELDS).where(col(Member.rotation_id) == rotation_id)
+    rows = session.execute(query.order_by(col(Member.id)))
+    return [(i, user, name, joined, left, w) for i, user, name, joined, left, w in rows]
+
+
+def time_off_spans_of(session: Session, *, rotation_id: int) -> list[tuple[int, date, date]]:
+    """(member id, first day, last day) of the rotation's time off, by first day."""
+    query = (
+        select(col(TimeOff.member_id), col(TimeOff.first_day), col(TimeOff.last_day))
+        .join(Member, col(Member.id) == TimeOff.member_id)
+        .where(Member.rotation_id == rotation_id)
+        .order_by(col(TimeOff.first_day), col(TimeOff.id))
+    )
+    return [(member_id, first, last) for member_id, first, last in session.exec(query)]
 
 
 def member_by_user(session: Session, *, rotation_id: int, user_id: str) -> Member | None:

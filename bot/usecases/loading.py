@@ -23,8 +23,12 @@ def workday_numbers(workdays: str) -> tuple[int, ...]:
     return tuple(sorted({WEEKDAY_NAMES.index(name) for name in workdays.split()}))
 
 
+@functools.lru_cache(maxsize=1024)
 def weight_fraction(weight: float) -> Fraction:
-    """The weight exactly as written in decimal: 0.6 is 3/5, not the nearest binary float."""
+    """The weight exactly as written in decimal: 0.6 is 3/5, not the nearest binary float.
+
+    Kept per value: a team has a handful of weights, and parsing one takes longer than
+    the rest of turning a member row into the core's Member."""
     return Fraction(repr(weight))
 
 
@@ -32,11 +36,21 @@ def plan_members(session: Session, rotation: Rotation) -> tuple[PlanMember, ...]
     """Everyone ever in the rotation, with their time off as unavailable ranges."""
     assert rotation.id is not None
     away: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for block in queries.time_off_of(session, rotation_id=rotation.id):
-        away[block.member_id].append((block.first_day, block.last_day))
+    for member_id, first, last in queries.time_off_spans_of(session, rotation_id=rotation.id):
+        away[member_id].append((first, last))
+    # Columns, not rows: a 1,000-person rotation's ORM rows were most of this.
     return tuple(
-        to_plan_member(member, away.get(member.id or 0, []))
-        for member in queries.members_of(session, rotation_id=rotation.id)
+        PlanMember(
+            id=user,
+            name=name,
+            joined=joined,
+            left=left,
+            weight=weight_fraction(weight),
+            unavailable=tuple(sorted(away.get(member_id, ()))),
+        )
+        for member_id, user, name, joined, left, weight in queries.member_fields_of(
+            session, rotation_id=rotation.id
+        )
     )
 
 

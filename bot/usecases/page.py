@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,7 +28,7 @@ from bot.usecases.tokens import is_token, same_token, token_hash
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import Member as PlanMember
 from scheduling.quarters import quarter_of
-from scheduling.standing import balances_at
+from scheduling.standing import balances_from_counts
 from storage import page_queries, queries
 from storage.models import PageToken, Rotation
 from storage.page_queries import PageOwner
@@ -255,23 +255,30 @@ def rotation_page(
     assert row.id is not None
     today = local_today(row, now)
     members = plan_members(session, row)
-    entries = queries.live_entries(session, rotation_id=row.id)
-    horizon = max((day for day, _ in entries if day > today), default=today)
     quarters = (
         quarter_of(today, row.quarter_start_month),
         quarter_of(today, row.quarter_start_month, 1),
     )
+    # The ledger from sums the database makes; rows only for the two quarters shown.
+    per_day = page_queries.live_day_counts(session, rotation_id=row.id)
+    horizon = max((day for day in per_day if day > today), default=today)
+    ends = _history_ends(min(per_day, default=None), today, row.quarter_start_month)
+    points = [today, horizon, *(end for _, end in ends)]
+    done = page_queries.live_days_up_to(session, rotation_id=row.id, ends=points)
+    at_today, at_horizon, *at_ends = balances_from_counts(members, per_day, done, points)
+    entries = queries.live_entries(
+        session, rotation_id=row.id, first=quarters[0][0], last=quarters[1][1]
+    )
     names = {m.id: m.name for m in members}
     by_day: dict[date, list[str]] = defaultdict(list)
     for day, user in entries:
-        if quarters[0][0] <= day <= quarters[1][1]:
-            by_day[day].append(names.get(user, user))
+        by_day[day].append(names.get(user, user))
     grids = tuple(
         _grid(session, row, members, by_day, start, end, today) for start, end in quarters
     )
     shown = {cell.day for grid in grids for cell in grid.cells()}
-    people = _people(members, entries, today, horizon, shown)
-    labels, history = _history(members, entries, today, row.quarter_start_month)
+    people = _people(members, done, shown, today, at_today, at_horizon)
+    labels, history = _history(members, today, ends, at_ends)
     feed = rotation_feed_url(
         session,
         rotation=row,
@@ -355,29 +362,28 @@ def _grid(
 
 def _people(
     members: tuple[PlanMember, ...],
-    entries: list[tuple[date, str]],
-    today: date,
-    horizon: date,
+    done: dict[str, tuple[int, ...]],
     shown: set[date],
+    today: date,
+    now_balances: dict[str, float],
+    end_balances: dict[str, float],
 ) -> tuple[PersonLine, ...]:
-    """The ledger now and at the horizon, as ledger_of computes it, with time off."""
-    past = [(day, user) for day, user in entries if day <= today]
-    # Days after today count only towards the horizon's balance: two passes.
-    (now_balances,) = balances_at(members, past, [today])
-    (end_balances,) = balances_at(members, entries, [horizon])
-    done = Counter(user for _, user in past)
-    upcoming = Counter(user for day, user in entries if day > today)
+    """The ledger now and at the horizon (as ledger_of computes it), with time off.
+
+    `done` holds each person's days up to today and up to the horizon, in that order.
+    """
     lines = []
     for m in members:
         off = sum(1 for first, last in m.unavailable for d in shown if first <= d <= last)
+        up_to_today, up_to_horizon = done.get(m.id, (0, 0))[:2]
         lines.append(
             PersonLine(
                 user=m.id,
                 name=m.name,
                 weight=float(m.weight),
                 on_team=m.on_team(today),
-                done=done[m.id],
-                planned=upcoming[m.id],
+                done=up_to_today,
+                planned=up_to_horizon - up_to_today,
                 away_days=off,
                 balance=now_balances[m.id],
                 projected=end_balances[m.id],
@@ -387,24 +393,29 @@ def _people(
     return tuple(lines)
 
 
-def _history(
-    members: tuple[PlanMember, ...],
-    entries: list[tuple[date, str]],
-    today: date,
-    start_month: int,
-) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[float | None, ...]], ...]]:
-    """Each person's balance at the end of each of the last eight quarters (the
-    current one up to today), from the first quarter with any recorded day."""
-    first_day = min((day for day, _ in entries), default=None)
+def _history_ends(first_day: date | None, today: date, start_month: int) -> list[tuple[str, date]]:
+    """The last eight quarters (the current one up to today) as (label, last day), from
+    the first quarter with any recorded day (`first_day`)."""
     if first_day is None:
-        return (), ()
+        return []
     ends: list[tuple[str, date]] = []
     for offset in range(1 - HISTORY_QUARTERS, 1):
         start, end = quarter_of(today, start_month, offset)
         if end < first_day:
             continue
         ends.append((quarter_label(start, end), min(end, today)))
-    at = balances_at(members, [(d, u) for d, u in entries if d <= today], [e for _, e in ends])
+    return ends
+
+
+def _history(
+    members: tuple[PlanMember, ...],
+    today: date,
+    ends: list[tuple[str, date]],
+    at: list[dict[str, float]],
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[float | None, ...]], ...]]:
+    """Each person's balance at the end of each of the quarters `ends`."""
+    if not ends:
+        return (), ()
     series: dict[str, list[float | None]] = {m.id: [] for m in members}
     for (_, end), balances in zip(ends, at, strict=True):
         for m in members:

@@ -13,7 +13,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from importlib import resources
 
 import jinja2
@@ -26,12 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.usecases.page import PAGE_PATH, Cell, RotationPage, open_page, rotation_page
+from bot.usecases.page import PAGE_PATH, RotationPage, open_page, rotation_page
 from bot.web.calendar import Served, canonical_path, strong_etag
 from bot.web.fairness_png import fairness_png
+from bot.web.page_rows import grid_rows, longdate, people_rows, shortdate, weight_text
 from bot.web.redact import redact_feed_paths_in_logs
 from scheduling.calendar import WEEKDAY_LONG
-from scheduling.charts import Bar, days, fairness_svg, history_svg
+from scheduling.charts import Bar, fairness_svg, history_svg
 from scheduling.wording import plural
 
 HTML = "text/html; charset=utf-8"
@@ -68,8 +69,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["longdate"] = lambda d: f"{d:%A} {d.day} {d:%B %Y}"
-    env.filters["shortdate"] = lambda d: f"{d.day} {d:%b}"
+    env.filters["longdate"] = longdate
+    env.filters["shortdate"] = shortdate
     return env
 
 
@@ -83,20 +84,11 @@ def bars_of(page: RotationPage) -> list[Bar]:
             p.name,
             p.balance,
             p.projected,
-            note="" if p.weight == 1 else f"weight {_weight(p.weight)}",
+            note="" if p.weight == 1 else f"weight {weight_text(p.weight)}",
         )
         for p in page.people
         if p.on_team
     ]
-
-
-def _weight(value: float) -> str:
-    return f"{value:g}"
-
-
-def _week_start(week: tuple[Cell | None, ...]) -> date:
-    first = next(cell for cell in week if cell is not None)
-    return date.fromordinal(first.day.toordinal() - first.day.weekday())
 
 
 def render_page(page: RotationPage) -> bytes:
@@ -112,9 +104,8 @@ def render_page(page: RotationPage) -> bytes:
             )
         ),
         plural=plural,
-        days=days,
-        weight=_weight,
-        week_start=_week_start,
+        grid_rows=grid_rows,
+        people_rows=people_rows(page.people),
         weekday_names=WEEKDAY_LONG,
     )
     return html.encode("utf-8")

@@ -17,6 +17,8 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import NDArray
 
+from scheduling.rules import inside_stints
+
 BoolGrid = NDArray[np.bool_]
 
 WEEKDAY_COST = 1.0  # a day on one of the weekdays of the person's last two turns
@@ -30,11 +32,12 @@ BROKEN_RULE = 1000.0  # a gap below min_gap_days: worth more than every other co
 
 def _gap_cost(days: list[int], ideal: float, min_gap: int = 0, stint_days: int = 1) -> float:
     """How much closer together than ideal a person's days are; cubic, so the
-    smallest gap dominates. The two days of a stint cost nothing; a gap below the
-    rotation's minimum costs BROKEN_RULE."""
+    smallest gap dominates. The two days of a stint cost nothing (a third day in a row
+    is not part of it); a gap below the rotation's minimum costs BROKEN_RULE."""
     total = 0.0
-    for a, b in zip(days, days[1:], strict=False):
-        if stint_days == 2 and b - a == 1:
+    paired = inside_stints(days) if stint_days == 2 else [False] * len(days)
+    for a, b, stint in zip(days, days[1:], paired, strict=False):
+        if stint:
             continue
         if b - a < min_gap:
             total += BROKEN_RULE

@@ -28,6 +28,22 @@ def allowed_step(gap: int, min_gap: int, stint_days: int) -> bool:
     return gap >= min_gap or (stint_days == 2 and gap == 1)
 
 
+def inside_stints(mine: list[int]) -> list[bool]:
+    """For each step between a person's consecutive days (working-day indices, sorted):
+    whether it joins the two days of one stint. Days pair from the first on, as
+    `_lone_days` reads them, so of three days in a row only the first two are a stint
+    and the third is a day of its own, one working day after it."""
+    inside = [False] * max(len(mine) - 1, 0)
+    k = 0
+    while k + 1 < len(mine):
+        if mine[k + 1] - mine[k] == 1:
+            inside[k] = True
+            k += 2
+        else:
+            k += 1
+    return inside
+
+
 def most_days(days: list[int], fixed: set[int], min_gap: int, stint_days: int = 1) -> int:
     """The most days one person can serve from `days` (fixed ones included) with every
     gap at least `min_gap`, ignoring everyone else: greedy earliest, which is optimal
@@ -122,8 +138,9 @@ def _gap_warnings(
         rotation.stint_days,
     )
     result = []
-    for a, b in zip(mine, mine[1:], strict=False):
-        if allowed_step(b - a, rotation.min_gap_days, rotation.stint_days):
+    paired = inside_stints(mine) if rotation.stint_days == 2 else [False] * (len(mine) - 1)
+    for a, b, stint in zip(mine, mine[1:], paired, strict=False):
+        if stint or b - a >= rotation.min_gap_days:
             continue
         if fixed[a] and fixed[b]:
             why = "both days are fixed"

@@ -91,6 +91,11 @@ class Rotation(SQLModel, table=True):
             "quarter_start_month BETWEEN 1 AND 12", name="ck_rotations_quarter_start_month"
         ),
         CheckConstraint("reminder_days_before >= 0", name="ck_rotations_reminder_days_before"),
+        CheckConstraint("stint_days IN (1, 2)", name="ck_rotations_stint_days"),
+        CheckConstraint(
+            "min_gap_days IS NULL OR min_gap_days BETWEEN 1 AND 366",
+            name="ck_rotations_min_gap_days",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,6 +131,11 @@ class Rotation(SQLModel, table=True):
     queue_group_users: str | None = None
     queue_topic_set: str | None = None
     queue_notified: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # Planner rules (scheduling.rules, scheduling.stints): working days from one of a
+    # person's days (or stints) to their next, None for no minimum; and 2 for runs of two
+    # consecutive working days.
+    min_gap_days: int | None = None
+    stint_days: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

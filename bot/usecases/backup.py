@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 from bot.usecases.access import check_now
 from bot.usecases.channel_queue import check_handle
 from bot.usecases.errors import Conflict, InvalidInput
+from bot.usecases.rotations import apply_planner_rules
 from bot.usecases.transaction import unit_of_work
 from storage.models import (
     Assignment,
@@ -129,6 +130,8 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 "queue_topic": r.queue_topic,
                 "queue_topic_overwrite": r.queue_topic_overwrite,
                 "queue_post": r.queue_post,
+                "min_gap_days": r.min_gap_days,  # None: no minimum gap
+                "stint_days": r.stint_days,
                 "created_at": r.created_at.isoformat(),
                 "updated_at": r.updated_at.isoformat(),
             }
@@ -472,6 +475,7 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
             updated_at=r.instant("updated_at"),
         )
         _queue_settings(r, rot)
+        _planner_rules(r, rot)
         rotations[(w.team_id, rot.name)] = rot
         session.add(rot)
         session.flush()
@@ -746,6 +750,19 @@ def _shown_by_highlight(session: Session, *, rotations: list[int]) -> dict[int, 
 def _settings(value: Any) -> dict[str, Any] | None:
     """A member's reminder settings as exported (a JSON object), or None."""
     return value if isinstance(value, dict) and value else None
+
+
+def _planner_rules(item: Any, rotation: Rotation) -> None:
+    """The minimum gap and stint length of an exported rotation (exports before them have
+    none: no minimum, single days)."""
+    gap = item._get("min_gap_days", (int,), True)
+    stint = item._get("stint_days", (int,), True)
+    stint = 1 if stint is None else stint
+    try:
+        apply_planner_rules(rotation, {"min_gap_days": gap, "stint_days": stint})
+    except InvalidInput as exc:
+        key = "stint_days" if "stint" in exc.message else "min_gap_days"
+        raise InvalidInput(f"{item.path}.{key}: {exc.message}") from None
 
 
 def _queue_settings(item: Any, rotation: Rotation) -> None:

@@ -134,4 +134,6 @@ def planning_input(
         history=tuple(sorted(set(history))),
         fixed=tuple(kept),
         previous=None if previous is None else tuple(sorted(set(previous))),
+        min_gap_days=rotation.min_gap_days,
+        stint_days=rotation.stint_days,
     )

@@ -15,7 +15,7 @@ from bot.usecases.days import close_requests_touching, place, release
 from bot.usecases.errors import Conflict, InvalidInput, PastDate
 from bot.usecases.loading import planning_input
 from bot.usecases.transaction import unit_of_work
-from scheduling.model import DayEntry, Unfilled
+from scheduling.model import DayEntry, RuleWarning, Unfilled
 from scheduling.planner import make_plan
 from storage import queries
 from storage.models import Assignment, AssignmentState, Origin, PlanVersion, Rotation
@@ -39,6 +39,8 @@ class PlanPreview:
     balances: dict[str, Fraction]
     added: tuple[DayEntry, ...]
     removed: tuple[DayEntry, ...]
+    # Where min_gap_days or stint_days could not be kept for someone (time off, churn).
+    warnings: tuple[RuleWarning, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class PublishResult:
     unfilled: tuple[Unfilled, ...]
     added: tuple[DayEntry, ...]
     removed: tuple[DayEntry, ...]
+    warnings: tuple[RuleWarning, ...] = ()
 
 
 def _compute(
@@ -101,6 +104,7 @@ def _compute(
         balances=plan.balances,
         added=tuple(sorted(planned - current)),
         removed=tuple(sorted(current - planned)),
+        warnings=plan.warnings,
     )
     return preview, live, users
 
@@ -229,5 +233,6 @@ def publish_plan(
             unfilled=preview.unfilled,
             added=preview.added,
             removed=preview.removed,
+            warnings=preview.warnings,
         )
     return result

@@ -14,6 +14,7 @@ from bot.usecases import audit
 from bot.usecases.access import check_now, load_rotation, require_admin
 from bot.usecases.channel_queue import check_handle, default_handle, handle_of
 from bot.usecases.errors import Conflict, InvalidInput
+from bot.usecases.status_away import apply_status_emoji, status_emoji_of
 from bot.usecases.transaction import unit_of_work
 from scheduling.calendar import UnknownRegion, WorkCalendar
 from scheduling.model import WEEKDAY_NAMES
@@ -47,6 +48,12 @@ class RotationSettings:
     queue_topic: bool = True
     queue_topic_overwrite: bool = False
     queue_post: bool = True
+    # Planner rules (README: What fair means): working days between a person's days or
+    # stints (None: no minimum) and the stint length in days (1 or 2).
+    min_gap_days: int | None = None
+    stint_days: int = 1
+    # Slack status emoji names that book the day as away (bot.usecases.status_away).
+    status_away_emoji: tuple[str, ...] = ()
 
 
 class RotationChanges(TypedDict, total=False):
@@ -68,6 +75,9 @@ class RotationChanges(TypedDict, total=False):
     queue_topic: bool
     queue_topic_overwrite: bool
     queue_post: bool
+    min_gap_days: int | None  # None: no minimum gap
+    stint_days: int
+    status_away_emoji: str | None  # as typed, `:palm_tree: :face_with_thermometer:`
 
 
 def settings_of(session: Session, rotation: Rotation) -> RotationSettings:
@@ -92,6 +102,9 @@ def settings_of(session: Session, rotation: Rotation) -> RotationSettings:
         queue_topic=rotation.queue_topic,
         queue_topic_overwrite=rotation.queue_topic_overwrite,
         queue_post=rotation.queue_post,
+        min_gap_days=rotation.min_gap_days,
+        stint_days=rotation.stint_days,
+        status_away_emoji=status_emoji_of(rotation),
     )
 
 
@@ -161,6 +174,8 @@ def _apply(session: Session | None, rotation: Rotation, changes: RotationChanges
     for switch in ("queue_group", "queue_topic", "queue_topic_overwrite", "queue_post"):
         if switch in changes:
             setattr(rotation, switch, bool(changes[switch]))
+    apply_planner_rules(rotation, changes)
+    apply_status_emoji(rotation, changes)
     if "closed_days" in changes:
         assert rotation.id is not None and session is not None
         wanted = set(changes["closed_days"])
@@ -171,6 +186,30 @@ def _apply(session: Session | None, rotation: Rotation, changes: RotationChanges
                 session.delete(row)
         for day in sorted(wanted):
             session.add(ClosedDay(rotation_id=rotation.id, day=day, note=""))
+
+
+# The planner's bounds for min_gap_days (scheduling.spec): a year of working days at most.
+MIN_GAP_BOUNDS = (1, 366)
+STINT_LENGTHS = (1, 2)
+
+
+def apply_planner_rules(rotation: Rotation, changes: RotationChanges) -> None:
+    """Validate and set the minimum gap and the stint length."""
+    if "min_gap_days" in changes:
+        gap = changes["min_gap_days"]
+        low, high = MIN_GAP_BOUNDS
+        if gap is not None and (
+            isinstance(gap, bool) or not isinstance(gap, int) or not low <= gap <= high
+        ):
+            raise InvalidInput(
+                f"The minimum gap is {low} to {high} working days, or empty for none."
+            )
+        rotation.min_gap_days = gap
+    if "stint_days" in changes:
+        stint = changes["stint_days"]
+        if isinstance(stint, bool) or stint not in STINT_LENGTHS:
+            raise InvalidInput("A stint is 1 day or 2 consecutive working days.")
+        rotation.stint_days = stint
 
 
 def rotation_settings(
@@ -200,6 +239,9 @@ def setting_errors(changes: RotationChanges) -> dict[str, str]:
         "reminder_time",
         "reminder_days_before",
         "queue_handle",
+        "min_gap_days",
+        "stint_days",
+        "status_away_emoji",
     ):
         if key in changes:
             checks.append((key, {key: changes[key]}))  # type: ignore[misc]

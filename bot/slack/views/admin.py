@@ -14,6 +14,7 @@ from bot.slack.views import format as fmt
 from bot.slack.views.blocks import Block, actions, button, context, header, said, section
 from bot.slack.views.limits import Message, fit_message
 from bot.slack.views.queue import FURTHEST, line_sections
+from bot.slack.views.rules import warnings_section
 from bot.usecases.members import AddResult, Departure, MemberInfo
 from bot.usecases.plans import PlanPreview, PublishResult
 from bot.usecases.rotations import RotationSettings
@@ -124,6 +125,8 @@ def plan_preview(preview: PlanPreview, which: str, today: date) -> Message:
         )
         more = f" and {len(preview.unfilled) - 10} more" if len(preview.unfilled) > 10 else ""
         blocks.append(section(f":warning: Days short of people: {gaps}{more}."))
+    if (broken := warnings_section(preview.warnings)) is not None:
+        blocks.append(broken)
     furthest = sorted(balances, key=lambda u: (-abs(balances[u]), u))[:FURTHEST]
     rows = sorted(balances, key=lambda u: (-counts[u], u))
     lines = ["*Days and balance at the end, per person*"] + [
@@ -172,6 +175,8 @@ def published(result: PublishResult, today: date) -> Message:
         section(text),
         context(f"`{COMMAND} schedule` shows the days; everyone's App Home is updated."),
     ]
+    if (broken := warnings_section(result.warnings)) is not None:
+        blocks.insert(1, broken)
     return fit_message(f"Published {escape(result.rotation)} version {result.version}.", blocks)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from bot.slack.text import escape
 from bot.slack.views.blocks import Block, context, plain_text, section
 from bot.slack.views.limits import Message, fit_message, fit_view
+from bot.slack.views.rules import rules_text
 from bot.slack.views.timeoff_config import open_feeds_button
 from bot.usecases.rotations import RotationChanges, RotationSettings
 from scheduling.model import WEEKDAY_NAMES
@@ -65,6 +66,55 @@ QUEUE_SWITCHES = {
 }
 
 
+# The planner's rules: a minimum gap (empty: none) and the stint length.
+GAP_LIMITS = (1, 366)
+STINT_CHOICES = {"1": "Single days", "2": "Two-day stints (consecutive working days)"}
+
+
+def _rule_inputs(settings: RotationSettings) -> list[Block]:
+    """The minimum gap and stint length inputs (README: What fair means)."""
+    gap: Block = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "min_value": str(GAP_LIMITS[0]),
+        "max_value": str(GAP_LIMITS[1]),
+        "placeholder": plain_text("none"),
+    }
+    if settings.min_gap_days is not None:
+        gap["initial_value"] = str(settings.min_gap_days)
+    options = [_option(label, value) for value, label in STINT_CHOICES.items()]
+    chosen = [o for o in options if o["value"] == str(settings.stint_days)] or options[:1]
+    stints: Block = {"type": "radio_buttons", "options": options, "initial_option": chosen[0]}
+    return [
+        _input("min_gap_days", "Minimum gap", gap, optional=True,
+               hint="Working days from one of a person's days (or stints) to their next; "
+                    "empty for none. Where time off makes it impossible, the plan says so."),
+        _input("stint_days", "Days come as", stints,
+               hint="Fairness counts days either way; a lone day only where the count is "
+                    "odd or time off forces it."),
+    ]  # fmt: skip
+
+
+def _read_rules(values: dict[str, Any], changes: RotationChanges, errors: dict[str, str]) -> None:
+    """The minimum gap and stint length of a submission (a modal opened before these
+    inputs existed leaves them be)."""
+    if "min_gap_days" in values:
+        raw = str(_value(values, "min_gap_days").get("value") or "").strip()
+        low, high = GAP_LIMITS
+        if not raw:
+            changes["min_gap_days"] = None
+        elif not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+            errors["min_gap_days"] = f"Enter a whole number, {low} to {high}, or leave it empty."
+        else:
+            changes["min_gap_days"] = int(raw)
+    if "stint_days" in values:
+        picked = (_value(values, "stint_days").get("selected_option") or {}).get("value")
+        if picked in STINT_CHOICES:
+            changes["stint_days"] = int(picked)
+        else:
+            errors["stint_days"] = "Pick single days or two-day stints."
+
+
 def config_modal(settings: RotationSettings) -> dict[str, Any]:
     """The settings of a rotation as a modal; submitted with callback id `config`."""
     days = [_option(label, name) for label, name in zip(WEEKDAY_LABELS, WEEKDAY_NAMES, strict=True)]
@@ -95,6 +145,7 @@ def config_modal(settings: RotationSettings) -> dict[str, Any]:
         _input("workdays", "Working days", workdays, hint="Days the queue is staffed."),
         _input("slots_per_day", "People per day", _number(settings.slots_per_day, 1, 1000),
                hint="How many people are on the queue each working day."),
+        *_rule_inputs(settings),
         _input("reminder_time", "Reminder time",
                {"type": "timepicker", "initial_time": settings.reminder_time},
                hint="Local time in the rotation's timezone."),
@@ -168,6 +219,7 @@ def read_config(values: dict[str, Any]) -> tuple[RotationChanges, dict[str, str]
         }
         for switch in QUEUE_SWITCHES:
             changes[switch] = switch in picked  # type: ignore[literal-required]
+    _read_rules(values, changes, errors)
     return changes, errors
 
 
@@ -183,6 +235,7 @@ def saved(settings: RotationSettings) -> Message:
         f":gear: Saved the settings of *{escape(settings.name)}*: timezone "
         f"{escape(settings.timezone)}, holidays {escape(region)}, working days "
         f"{' '.join(settings.workdays)}, {settings.slots_per_day} per day, reminders "
-        f"{reminders}. The next plan uses them."
+        f"{reminders}; {rules_text(settings.min_gap_days, settings.stint_days)}. "
+        "The next plan uses them."
     )
     return fit_message(f"Saved the settings of {escape(settings.name)}.", [section(text)])

@@ -36,7 +36,7 @@ from bot.usecases.reports import FairnessReport, MemberBalance
 from bot.usecases.rotations import RotationSettings
 from bot.usecases.swaps import RequestInfo
 from bot.usecases.time_off import TimeOffResult
-from scheduling.model import DayEntry, Unfilled
+from scheduling.model import DayEntry, RuleWarning, Unfilled
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.slack.test_views import assert_within_limits, texts
 from tests.bot.slack_requests import signature
@@ -205,6 +205,7 @@ def test_the_settings_modal_reads_back_what_it_shows() -> None:
             "number_input": {"value": element.get("initial_value")},
             "timepicker": {"selected_time": element.get("initial_time")},
             "checkboxes": {"selected_options": element.get("initial_options", [])},
+            "radio_buttons": {"selected_option": element.get("initial_option")},
         }[element["type"]]
         values[block["block_id"]] = {"value": state}
     changes, errors = config.read_config(values)
@@ -215,6 +216,7 @@ def test_the_settings_modal_reads_back_what_it_shows() -> None:
         "reminder_time": "08:30", "reminders_enabled": False,
         "queue_handle": "", "queue_group": True, "queue_topic": True,
         "queue_topic_overwrite": False, "queue_post": True,
+        "min_gap_days": None, "stint_days": 1,
     }  # fmt: skip
     values["slots_per_day"] = {"value": {"value": "two"}}
     assert config.read_config(values)[1] == {"slots_per_day": "Enter a whole number."}
@@ -382,3 +384,62 @@ def test_stats_count_one_person_as_a_person() -> None:
     report = FairnessReport("support", TODAY, TODAY, (one,))
     shown = "\n".join(texts(queue.stats_message(report, "U1")["blocks"]))
     assert "*1 person* on the team" in shown
+
+
+def test_the_settings_modal_shows_and_reads_the_planner_rules() -> None:
+    settings = replace(
+        RotationSettings(
+            "support", "C1", "Europe/Berlin", "DE", None, ("MO",), 1, 1, True, "09:00", 1, (), 0
+        ),
+        min_gap_days=5,
+        stint_days=2,
+    )
+    modal = config.config_modal(settings)
+    inputs = {b["block_id"]: b["element"] for b in modal["blocks"] if b["type"] == "input"}
+    gap, stints = inputs["min_gap_days"], inputs["stint_days"]
+    assert (gap["type"], gap["initial_value"], gap["min_value"], gap["max_value"]) == (
+        "number_input", "5", "1", "366",
+    )  # fmt: skip
+    assert stints["type"] == "radio_buttons" and stints["initial_option"]["value"] == "2"
+
+    def read(gap_value: object, stint: object) -> tuple[dict[str, Any], dict[str, str]]:
+        values = {
+            "min_gap_days": {"value": {"type": "number_input", "value": gap_value}},
+            "stint_days": {"value": {"type": "radio_buttons", "selected_option": stint}},
+        }
+        changes, errors = config.read_config(values)
+        rules = {k: v for k, v in changes.items() if k in ("min_gap_days", "stint_days")}
+        return rules, {k: v for k, v in errors.items() if k in ("min_gap_days", "stint_days")}
+
+    assert read("7", {"value": "1"}) == ({"min_gap_days": 7, "stint_days": 1}, {})
+    assert read(None, {"value": "2"}) == ({"min_gap_days": None, "stint_days": 2}, {})
+    assert read(" ", {"value": "2"})[0]["min_gap_days"] is None  # empty: no minimum
+    for bad in ("0", "367", "2.5", "-3", "five", "²"):
+        assert read(bad, {"value": "2"})[1] == {
+            "min_gap_days": "Enter a whole number, 1 to 366, or leave it empty."
+        }, bad
+    assert read("3", None)[1] == {"stint_days": "Pick single days or two-day stints."}
+    assert read("3", {"value": "3"})[1] == {"stint_days": "Pick single days or two-day stints."}
+    saved = texts(config.saved(settings)["blocks"])[0]
+    assert "two-day stints, at least 5 working days between stints" in saved
+
+
+def test_plan_warnings_reach_the_admin_escaped_and_within_limits() -> None:
+    entry = (DayEntry(TODAY, "U1"),)
+    warnings = tuple(
+        RuleWarning("U1", (TODAY, TODAY + timedelta(days=1)), "min_gap_days",
+                    f"<Ada> & co serves twice {n}: their time off leaves room for only 1")
+        for n in range(13)
+    )  # fmt: skip
+    preview = PlanPreview("support", TODAY, TODAY, 1, entry, (), {"U1": Fraction(1)}, entry, (),
+                          warnings)  # fmt: skip
+    result = PublishResult("support", 2, TODAY, TODAY, entry, (), entry, (), warnings)
+    for message in (admin.plan_preview(preview, "next", TODAY), admin.published(result, TODAY)):
+        assert_within_limits(message)
+        shown = "\n".join(texts(message["blocks"]))
+        assert "13 places where the plan could not keep the rules" in shown
+        assert "&lt;Ada&gt; &amp; co serves twice 0" in shown and "<Ada>" not in shown
+        assert "serves twice 9" in shown and "serves twice 10" not in shown
+        assert "…and 3 more" in shown
+    quiet = admin.published(PublishResult("support", 2, TODAY, TODAY, entry, (), entry, ()), TODAY)
+    assert "could not keep" not in "\n".join(texts(quiet["blocks"]))

@@ -414,6 +414,8 @@ def _initial(block: dict[str, object]) -> dict[str, object]:
         return {"type": kind, "value": element.get("initial_value")}
     if kind == "timepicker":
         return {"type": kind, "selected_time": element.get("initial_time")}
+    if kind in ("radio_buttons", "static_select"):
+        return {"type": kind, "selected_option": element.get("initial_option")}
     return {"type": kind, "selected_options": element.get("initial_options", [])}
 
 

@@ -529,4 +529,7 @@ class PageToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# slack_sdk's installation and state store tables (OAuth mode), declared on the same metadata.
+from storage import slack_installs as _slack_installs  # noqa: E402, F401
+
 METADATA = SQLModel.metadata

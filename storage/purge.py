@@ -8,6 +8,7 @@ from sqlalchemy import Column, ColumnElement, CursorResult, Table, delete, or_, 
 from sqlmodel import Session
 
 from storage.models import METADATA, Workspace
+from storage.slack_installs import NO_WORKSPACE, TEAM_KEYED
 
 
 def delete_workspace(session: Session, *, workspace_id: int) -> int:
@@ -21,7 +22,9 @@ def delete_workspace(session: Session, *, workspace_id: int) -> int:
     """
     owned = ownership(workspace_id)
     deleted = 0
-    for table in reversed(METADATA.sorted_tables):
+    # The team-keyed tables first: their condition reads the workspace row, deleted last.
+    tables = sorted(reversed(METADATA.sorted_tables), key=lambda t: t.name not in TEAM_KEYED)
+    for table in tables:
         condition = owned.get(table.name)
         if condition is not None:
             deleted += _count(session.execute(delete(table).where(condition)))
@@ -34,6 +37,10 @@ def ownership(workspace_id: int) -> dict[str, ColumnElement[bool]]:
     owned: dict[str, ColumnElement[bool]] = {
         Workspace.__tablename__: METADATA.tables[Workspace.__tablename__].c["id"] == workspace_id
     }
+    for name in TEAM_KEYED:  # slack_sdk's stores: the workspace's Slack id, no foreign key
+        workspaces = METADATA.tables[Workspace.__tablename__]
+        team = select(workspaces.c["team_id"]).where(workspaces.c["id"] == workspace_id)
+        owned[name] = METADATA.tables[name].c["team_id"] == team.scalar_subquery()
     for table in METADATA.sorted_tables:  # parents first
         if table.name in owned:
             continue
@@ -60,9 +67,14 @@ def _points_into(
 
 
 def unowned_tables() -> list[str]:
-    """Tables whose rows `delete_workspace` cannot place in a workspace (none should be)."""
+    """Tables whose rows `delete_workspace` cannot place in a workspace (none should be,
+    but those listed in NO_WORKSPACE: an OAuth state is nobody's until Slack answers)."""
     owned = ownership(0)
-    return [table.name for table in METADATA.sorted_tables if table.name not in owned]
+    return [
+        table.name
+        for table in METADATA.sorted_tables
+        if table.name not in owned and table.name not in NO_WORKSPACE
+    ]
 
 
 def _count(result: Any) -> int:

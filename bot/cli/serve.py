@@ -41,6 +41,7 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
     from bot.web.app import create_web_app, run
     from bot.web.calendar import calendar_routes
     from bot.web.hooks import hook_config, hook_routes
+    from bot.web.oauth import oauth_routes
     from bot.web.page import page_routes
     from bot.web.support_hooks import support_hooks
     from bot.web.vendor_hooks import vendor_routes
@@ -49,7 +50,8 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
     settings, config = _settings()
     secret = link_secret(settings)
     engine = _database(settings)
-    identity = _identify(config)
+    identity = _identify(config) if config.oauth is None else None
+    log.info("Slack: %s", config.mode)
     bolt_app = create_app(
         config,
         identity=identity,
@@ -59,24 +61,26 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
         reactions=ReactionEmoji(settings.queueday_bug_emoji, settings.queueday_highlight_emoji),
         allow_private_urls=settings.queueday_allow_private_urls,
     )
+    team_id = identity.installation.team_id if identity is not None else None
+    hooks = []
+    if team_id is not None:  # tracker hooks name one workspace: single-token mode only
+        hooks = [
+            *hook_routes(engine, hook_config(settings, team_id), clock=utc_now),
+            *vendor_routes(engine, support_hooks(settings), team_id=team_id, clock=utc_now),
+        ]
+    else:
+        _warn_hooks_off(settings)
     web_app = create_web_app(
         bolt_app,
         signing_secret=config.signing_secret,
-        team_id=identity.installation.team_id,
+        team_id=team_id,
         socket_mode=config.socket_mode,
         engine=engine,
         routes=[
             *calendar_routes(engine, secret=secret),
             *page_routes(engine, secret=secret, base_url=settings.queueday_base_url),
-            *hook_routes(
-                engine, hook_config(settings, identity.installation.team_id), clock=utc_now
-            ),
-            *vendor_routes(
-                engine,
-                support_hooks(settings),
-                team_id=identity.installation.team_id,
-                clock=utc_now,
-            ),
+            *hooks,
+            *oauth_routes(bolt_app.oauth_flow),
         ],
     )
     socket = _connect_socket(bolt_app, config.app_token) if config.app_token else None
@@ -93,13 +97,42 @@ def _settings() -> tuple[Settings, SlackConfig]:
     from bot.slack.app import SlackConfig
 
     settings = load_settings()
-    config = SlackConfig.from_settings(settings)
+    try:
+        config = SlackConfig.from_settings(settings)
+    except ValueError as exc:
+        raise NotConfigured(str(exc)) from None
     missing = config.missing()
+    if config.oauth_half is not None:
+        raise NotConfigured(
+            f"{config.oauth_half} is not set: OAuth mode needs both SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (or neither, for one workspace with SLACK_BOT_TOKEN); see README"
+        )
     if missing:
-        mode = "Socket Mode" if config.socket_mode else "HTTP mode"
+        mode = config.mode
         verb = "is" if len(missing) == 1 else "are"
         raise NotConfigured(f"{' and '.join(missing)} {verb} not set ({mode}); see README")
     return settings, config
+
+
+def _warn_hooks_off(settings: Settings) -> None:
+    """Say so when a tracker hook's secret is set but OAuth mode leaves the hooks off."""
+    names = [
+        name.upper()
+        for name in (
+            "queueday_hook_secret",
+            "github_webhook_secret",
+            "zendesk_webhook_secret",
+            "intercom_client_secret",
+            "jira_webhook_secret",
+            "linear_webhook_secret",
+        )
+        if getattr(settings, name) is not None
+    ]
+    if names:
+        log.warning(
+            "OAuth mode: the tracker hooks serve one workspace and are off (404): %s ignored",
+            ", ".join(names),
+        )
 
 
 def _database(settings: Settings) -> Engine:

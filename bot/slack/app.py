@@ -1,8 +1,10 @@
 """The Bolt app, built by a factory from settings-like values; listeners registered per kind.
 
-One workspace per install: `auth.test` at start names the token's team, every request
-is authorized with that one token, and a request from any other team gets a polite
-refusal (`bot.slack.middleware.refuse_other_teams`).
+One workspace per install by default: `auth.test` at start names the token's team, every
+request is authorized with that one token, and a request from any other team gets a
+polite refusal (`bot.slack.middleware.refuse_other_teams`). OAuth mode (SLACK_CLIENT_ID
+and SLACK_CLIENT_SECRET set) serves every workspace that installs the app, each request
+with its own workspace's token (`bot.slack.installs`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -29,7 +31,9 @@ from bot.services import (
     make_client,
     utc_now,
 )
-from bot.slack import middleware
+from bot.slack import installs, middleware
+from bot.slack.installs import OAuthConfig
+from bot.slack.listeners import installs as install_events
 from bot.slack.listeners import (
     actions,
     commands,
@@ -65,17 +69,39 @@ class SlackConfig:
     signing_secret: str | None = field(repr=False)
     app_token: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_API_URL
+    # OAuth mode (installs in several workspaces) when set; bot_token is then unused.
+    oauth: OAuthConfig | None = None
+    # SLACK_CLIENT_ID or SLACK_CLIENT_SECRET set without the other: refused at start.
+    oauth_half: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackConfig:
+        """Raises ValueError for a malformed SLACK_SCOPES."""
+
         def secret(value: SecretStr | None) -> str | None:
             return value.get_secret_value() or None if value is not None else None
 
+        client_id = secret(settings.slack_client_id)
+        client_secret = secret(settings.slack_client_secret)
+        oauth = None
+        if client_id and client_secret:
+            oauth = OAuthConfig(
+                client_id=client_id,
+                client_secret=client_secret,
+                scopes=installs.parse_scopes(settings.slack_scopes),
+                state_ttl=settings.queueday_oauth_state_ttl,
+                base_url=settings.queueday_base_url,
+            )
+        half = None
+        if bool(client_id) != bool(client_secret):
+            half = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
         return cls(
             bot_token=secret(settings.slack_bot_token),
             signing_secret=secret(settings.slack_signing_secret),
             app_token=secret(settings.slack_app_token),
             api_url=settings.slack_api_url,
+            oauth=oauth,
+            oauth_half=half,
         )
 
     @property
@@ -83,9 +109,19 @@ class SlackConfig:
         """Socket Mode when an app-level token is set; HTTP otherwise."""
         return bool(self.app_token)
 
+    @property
+    def mode(self) -> str:
+        """How workspaces are served, for the start-up line and the refusals."""
+        transport = "Socket Mode" if self.socket_mode else "HTTP mode"
+        if self.oauth is not None:
+            return f"OAuth installs in several workspaces, {transport}"
+        return f"one workspace (SLACK_BOT_TOKEN), {transport}"
+
     def missing(self) -> list[str]:
         """The environment variables `serve` needs and does not have."""
-        names = [] if self.bot_token else ["SLACK_BOT_TOKEN"]
+        if self.oauth_half is not None:
+            return [self.oauth_half]  # OAuth mode was meant; say what completes it
+        names = [] if self.bot_token or self.oauth is not None else ["SLACK_BOT_TOKEN"]
         if not self.socket_mode and not self.signing_secret:
             names.append("SLACK_SIGNING_SECRET")
         return names
@@ -149,19 +185,35 @@ def create_app(
     Raises:
         SlackAuthError: Slack refused the bot token.
     """
-    if not config.bot_token:
-        raise SlackAuthError("SLACK_BOT_TOKEN is not set")
     # The app's client has no token: Bolt gives each request its own copy with the
     # token that `authorize` returns, and the copy keeps the base URL and retries.
     client = make_client(config.api_url)
-    if identity is None:
-        identity = identify(client, config.bot_token)
-    installation, authorization = identity.installation, identity.authorization
-    log.info("serving Slack workspace %s (%s)", installation.team_name, installation.team_id)
+    oauth = None
+    if config.oauth is not None:
+        if engine is None:
+            raise SlackAuthError("OAuth mode keeps installs in the database; none was given")
+        oauth = installs.oauth_parts(config.oauth, engine, client)
+        # Each request names its own workspace (installs.ProvideWorkspaceServices).
+        installation = Installation(team_id="", team_name="")
+        log.info("OAuth mode: install in a workspace at %s", config.oauth.install_url)
+        authorize_with: dict[str, Any] = {
+            "authorize": oauth.authorize,
+            "oauth_settings": oauth.settings,
+            "installation_store": oauth.store,
+            "installation_store_bot_only": True,
+        }
+    else:
+        if not config.bot_token:
+            raise SlackAuthError("SLACK_BOT_TOKEN is not set")
+        if identity is None:
+            identity = identify(client, config.bot_token)
+        installation, authorization = identity.installation, identity.authorization
+        log.info("serving Slack workspace %s (%s)", installation.team_name, installation.team_id)
 
-    def authorize() -> AuthorizeResult:
-        return authorization
+        def authorize() -> AuthorizeResult:
+            return authorization
 
+        authorize_with = {"authorize": authorize}
     bolt_logger = logging.getLogger("bot.slack.bolt")
     # Bolt reads SLACK_BOT_TOKEN from the environment itself when no token is passed and,
     # given our tokenless client too, warns on every start that the token is unused;
@@ -173,7 +225,7 @@ def create_app(
             name="queueday",
             client=client,
             signing_secret=config.signing_secret or "",
-            authorize=authorize,
+            **authorize_with,
             request_verification_enabled=True,
             raise_error_for_unhandled_request=False,
             process_before_response=False,
@@ -192,13 +244,18 @@ def create_app(
         reactions=reactions or ReactionEmoji(),
         allow_private_urls=allow_private_urls,
     )
-    app.use(middleware.RefuseOtherTeams(installation.team_id))
+    if oauth is None:  # OAuth mode: a team with no install is refused by Bolt's authorize
+        app.use(middleware.RefuseOtherTeams(installation.team_id))
     # Received ids in the database, so a retry that reaches another replica is known there
     # (DESIGN.md section 4); an app with no database is alone and remembers them itself.
     seen = middleware.DatabaseReceipts(services) if engine is not None else middleware.RecentIds()
     app.use(middleware.SkipRepeatedEvents(seen))
-    app.use(middleware.ProvideServices(services))
+    if oauth is None:
+        app.use(middleware.ProvideServices(services))
+    else:
+        app.use(installs.ProvideWorkspaceServices(services))
     register_listeners(app)
+    install_events.register(app, oauth.store if oauth is not None else None)
     return app
 
 

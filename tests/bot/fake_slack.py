@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.cli.local_slack import LoopbackServer
+from tests.bot.fake_slack_oauth import FakeOAuth
 
 RESPONSE_URL = "response_url"
 # The parameters that say whom or where a Web API call is about.
@@ -105,6 +106,9 @@ class FakeSlack:
         self.outside: set[str] = set()  # channels the app was not invited to
         self.missing: set[str] = set()  # channels that do not exist (or were archived)
         self.groups_refused: str | None = None  # every usergroups.* call answers this
+        # OAuth installs (tests/bot/fake_slack_oauth.py): the authorize page, oauth.v2.access
+        # and the tokens they issued, each for its own workspace.
+        self.oauth = FakeOAuth()
         # Modals it has shown: view id -> the view with its current hash (`_view_refusal`).
         self.views: dict[str, dict[str, Any]] = {}
         self._pushed_triggers: set[str] = set()
@@ -278,6 +282,11 @@ class FakeSlack:
             self._record(Call(RESPONSE_URL, params, token, 200, headers, name))
             _send(request, 200, b"ok", "text/plain")
             return
+        if path == "/oauth/v2/authorize":  # the browser's visit to Slack's consent page
+            self._record(Call("oauth.authorize", params, None, 200, headers))
+            status, extra, page = self.oauth.authorize(params)
+            _send(request, status, page, "text/plain; charset=utf-8", extra=extra)
+            return
         method = path.removeprefix("/api/")
         with self._changed:
             limited = self._limited > 0 and self._limited_method in (None, method)
@@ -301,7 +310,10 @@ class FakeSlack:
             _send(request, 429, body, extra={"Retry-After": str(retry_after)})
             return
         self._record(Call(method, params, token, 200, headers))
-        answer = self._answer(method, params, token)
+        if method == "oauth.v2.access":  # the app's credentials, no token
+            answer = self.oauth.access(params, headers.get("authorization", ""))
+        else:
+            answer = self._answer(method, params, token)
         _send(request, 200, json.dumps(answer).encode())
 
     def _record(self, call: Call) -> None:
@@ -311,7 +323,11 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         if token != self.bot_token:
-            return {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
+            refused = self.oauth.refusal(token)  # a token an OAuth install got, or none
+            if refused is not None:
+                return {"ok": False, "error": refused}
+            if method == "auth.test":
+                return {"ok": True, **self.oauth.auth_test(str(token))}
         with self._changed:
             error, left = self._failing.get(method, ("", 0))
             if left > 0:

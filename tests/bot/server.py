@@ -63,6 +63,15 @@ def serve_env(fake: FakeSlack, workdir: Path, **overrides: str | None) -> dict[s
     return env
 
 
+def oauth_env(fake: FakeSlack) -> dict[str, str | None]:
+    """Overrides for `serve_env`/`start_server` that start OAuth mode against `fake`:
+    the fake's client id and secret, and no SLACK_BOT_TOKEN (installs bring tokens)."""
+    from tests.bot.fake_slack_oauth import CLIENT_ID, CLIENT_SECRET
+
+    return {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "SLACK_BOT_TOKEN": None}  # fmt: skip
+
+
 def serve_command(port: int, *extra: str) -> list[str]:
     return [
         sys.executable,

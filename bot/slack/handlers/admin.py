@@ -48,6 +48,7 @@ def create(ctx: CommandContext) -> Outcome:
             name=request.rotation.lower(),
             workspace_name=ctx.services.installation.team_name,
             channel=channel,
+            enterprise_id=ctx.services.installation.enterprise_id,
             timezone=me.timezone or "UTC",
         )
     return Outcome(created(settings), refresh=(ctx.user_id,))

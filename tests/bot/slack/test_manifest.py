@@ -58,6 +58,10 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "user_change": ("users:read",),  # a deactivated member leaves their rotations
 }
 
+    # OAuth mode forgets the install and stops its links; no scope (Slack sends both to
+    # every app).
+    "app_uninstalled": (),
+    "tokens_revoked": (),
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[tuple[App, FakeSlack]]:

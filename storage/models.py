@@ -115,6 +115,11 @@ class Rotation(SQLModel, table=True):
     reminder_days_before: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     # Bumped by every publish; a publish names the version it was previewed against.
     published_version: int = 0
+    # Slack status as away (bot.usecases.status_away): the status emoji names that mean
+    # "away today", space-separated without colons ("palm_tree face_with_thermometer";
+    # None: off), and the local day the morning check last ran.
+    status_away_emoji: str | None = None
+    status_checked_on: date | None = None
     # The queue in the channel (bot.usecases.channel_queue): the user group's handle
     # (None: "<name>-today") and the admin's switches for the group, topic and post.
     queue_handle: str | None = None

@@ -17,6 +17,7 @@ from bot.usecases.access import check_now
 from bot.usecases.channel_queue import check_handle
 from bot.usecases.errors import Conflict, InvalidInput
 from bot.usecases.rotations import apply_planner_rules
+from bot.usecases.status_away import apply_status_emoji
 from bot.usecases.transaction import unit_of_work
 from storage.models import (
     Assignment,
@@ -132,6 +133,7 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 "queue_post": r.queue_post,
                 "min_gap_days": r.min_gap_days,  # None: no minimum gap
                 "stint_days": r.stint_days,
+                "status_away_emoji": r.status_away_emoji,  # None: Slack status not read
                 "created_at": r.created_at.isoformat(),
                 "updated_at": r.updated_at.isoformat(),
             }
@@ -476,6 +478,7 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
         )
         _queue_settings(r, rot)
         _planner_rules(r, rot)
+        _status_emoji(r, rot)
         rotations[(w.team_id, rot.name)] = rot
         session.add(rot)
         session.flush()
@@ -763,6 +766,14 @@ def _planner_rules(item: Any, rotation: Rotation) -> None:
     except InvalidInput as exc:
         key = "stint_days" if "stint" in exc.message else "min_gap_days"
         raise InvalidInput(f"{item.path}.{key}: {exc.message}") from None
+
+
+def _status_emoji(item: Any, rotation: Rotation) -> None:
+    """The Slack status emoji an exported rotation treats as away (older exports: none)."""
+    try:
+        apply_status_emoji(rotation, {"status_away_emoji": item.opt_text("status_away_emoji")})
+    except InvalidInput as exc:
+        raise InvalidInput(f"{item.path}.status_away_emoji: {exc.message}") from None
 
 
 def _queue_settings(item: Any, rotation: Rotation) -> None:

@@ -43,6 +43,7 @@ from bot.usecases.reminder_settings import set_timezone
 from bot.worker.channel import ChannelWork
 from bot.worker.pacing import Pacer as Pacer  # re-exported: callers import it from here
 from bot.worker.pacing import SharedPacer
+from bot.worker.status import check_statuses
 from storage.reminder_queries import Claimed
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class SlackClient(Protocol):
     def chat_postMessage(self, *, channel: str, **kwargs: Any) -> Any: ...  # noqa: N802
 
     def users_info(self, *, user: str) -> Any: ...
+
+    def users_profile_get(self, *, user: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,10 @@ class Sender:
         """Everything due by `as_of` that is still worth sending, once."""
         report = RunReport()
         self._links = {}
+        try:  # first: a day a status hands on is then in the channel's morning pass
+            check_statuses(self.engine, self.client, team_id=self.team_id, now=as_of)
+        except Conflict:
+            log.info("another worker claimed the status checks at the same moment")
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 periodic = delivery.queue_periodic(session, now=as_of)

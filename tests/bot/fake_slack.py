@@ -106,6 +106,9 @@ class FakeSlack:
         self.outside: set[str] = set()  # channels the app was not invited to
         self.missing: set[str] = set()  # channels that do not exist (or were archived)
         self.groups_refused: str | None = None  # every usergroups.* call answers this
+        # Custom statuses users.profile.get answers: user id -> status_text, status_emoji,
+        # status_expiration (a Unix time, 0: never), as `_profile` documents.
+        self.statuses: dict[str, dict[str, Any]] = {}
         # OAuth installs (tests/bot/fake_slack_oauth.py): the authorize page, oauth.v2.access
         # and the tokens they issued, each for its own workspace.
         self.oauth = FakeOAuth()
@@ -210,6 +213,7 @@ class FakeSlack:
             self.outside.clear()
             self.missing.clear()
             self.groups_refused = None
+            self.statuses.clear()
 
     def pace(self, interval: float | None) -> None:
         """Refuse (429, Retry-After: 1) a chat.postMessage to a channel that had one less
@@ -335,6 +339,8 @@ class FakeSlack:
         if left > 0:
             return {"ok": False, "error": error}
         refused = self._channel_refusal(method, params) or self._view_refusal(method, params)
+        if method == "users.profile.get" and not _is_user_id(str(params.get("user") or "U")):
+            refused = "user_not_found"  # "Value passed for `user` was invalid."
         if refused is not None:
             return {"ok": False, "error": refused}
         answer = self._answers().get(method)
@@ -480,6 +486,7 @@ class FakeSlack:
             "views.push": self._view,
             "views.update": self._view,
             "users.info": lambda p: {"user": self._user(str(p.get("user")))},
+            "users.profile.get": self._profile,
             "conversations.open": lambda p: {"channel": {"id": "D" + str(p.get("users", "X"))}},
             "conversations.history": self._history,
             "usergroups.list": self._usergroups_list,
@@ -578,6 +585,25 @@ class FakeSlack:
             self.views[view_id] = shown
         return {"view": shown}
 
+    def _profile(self, params: dict[str, Any]) -> dict[str, Any]:
+        """users.profile.get as docs.slack.dev/reference/methods/users.profile.get shows
+        it: `{"ok": true, "profile": {..., "status_text", "status_emoji": ":books:",
+        "status_expiration": 0, ...}}` (Tier 4, scope users.profile:read). Slack refuses
+        a `user` that is no user id with `user_not_found`; without `user` it answers for
+        the token's own user (here the bot)."""
+        user_id = str(params.get("user") or self.bot_user_id)
+        user = self._user(user_id)
+        status = {"status_text": "", "status_emoji": "", "status_expiration": 0}
+        status.update(self.statuses.get(user_id, {}))
+        return {
+            "profile": {
+                **user.get("profile", {}),
+                **status,
+                "status_emoji_display_info": [],
+                "team": self.team_id,
+            }
+        }
+
     def _user(self, user_id: str) -> dict[str, Any]:
         return self.users.get(
             user_id,
@@ -599,6 +625,10 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
+
+
+def _is_user_id(value: str) -> bool:
+    return value[:1] in ("U", "W") and value.isascii() and value.isalnum()
 
 
 def email_of(user_id: str) -> str:

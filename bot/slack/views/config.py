@@ -12,6 +12,7 @@ from bot.slack.text import escape
 from bot.slack.views.blocks import Block, context, plain_text, section
 from bot.slack.views.limits import Message, fit_message, fit_view
 from bot.slack.views.rules import rules_text
+from bot.slack.views.status_config import read_status, status_input
 from bot.slack.views.timeoff_config import open_feeds_button
 from bot.usecases.rotations import RotationChanges, RotationSettings
 from scheduling.model import WEEKDAY_NAMES
@@ -159,6 +160,7 @@ def config_modal(settings: RotationSettings) -> dict[str, Any]:
                     "The queue in the channel).", optional=True),
         _input("queue_channel", "In the channel", queue, hint="What QueueDay keeps up to "
                "date in the rotation's channel.", optional=True),
+        status_input(settings),
         open_feeds_button(settings.name),
         context("Closed days and the quarter start are set with the `queueday` command line."),
     ]  # fmt: skip
@@ -220,6 +222,7 @@ def read_config(values: dict[str, Any]) -> tuple[RotationChanges, dict[str, str]
         for switch in QUEUE_SWITCHES:
             changes[switch] = switch in picked  # type: ignore[literal-required]
     _read_rules(values, changes, errors)
+    read_status(values, changes)
     return changes, errors
 
 

@@ -40,6 +40,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.open": ("im:write",),  # a DM with one person
     # profile.email is left out without users:read.email.
     "users.info": ("users:read", "users:read.email"),
+    # Slack status as away (optional, per rotation): the day's people's status emoji.
+    "users.profile.get": ("users.profile:read",),
     "views.open": (),  # needs a trigger_id, no scope
     "views.publish": (),  # the person's own App Home
     "views.push": (),  # a modal over a modal (time-off calendars): a trigger_id, no scope

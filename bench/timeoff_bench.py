@@ -4,9 +4,11 @@
 A real loopback HTTP server serves the .ics (with an ETag); the database is a SQLite file.
 The rotation has its first quarter published (5 people a day). A quarter of the feed's
 people are members (half found by ATTENDEE email, half by the name in SUMMARY); the rest
-match nobody, as in a company-wide "who's out" feed. Prints wall time and SQL statements
-for: the first sync (every absence booked and re-planned), a second sync answered 304,
-and a third with the same body but no validators (every absence compared, none changed).
+match nobody, as in a company-wide "who's out" feed. Prints wall time, the time the
+rotation stayed locked (the feed's transaction; fetching and parsing come before it) and
+SQL statements for: the first sync (every absence booked, then one re-plan), a second
+sync answered 304, and a third with the same body but no validators (every absence
+compared, none changed).
 
     python bench/timeoff_bench.py [--people N] [--events N] [--members N]
 """
@@ -20,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,6 +32,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 import bot.usecases as uc  # noqa: E402
+import bot.usecases.timeoff_feeds as feeds  # noqa: E402
 from bot.usecases.timeoff_feeds import add_time_off_feed, sync_time_off  # noqa: E402
 from bot.usecases.timeoff_fetch import Fetched, fetch  # noqa: E402
 from storage import migrate  # noqa: E402
@@ -104,6 +108,18 @@ def main() -> None:
         def count(*_: object) -> None:
             statements[0] += 1
 
+        locked = [0.0]
+        apply = feeds._apply
+
+        def timed_apply(*args: Any, **kwargs: Any) -> Any:  # the transaction that locks
+            started = time.perf_counter()
+            try:
+                return apply(*args, **kwargs)
+            finally:
+                locked[0] += time.perf_counter() - started
+
+        feeds._apply = timed_apply
+
         def get(address: str, etag: str | None, modified: str | None) -> Fetched:
             return fetch(address, etag=etag, last_modified=modified, allow_private=True)
 
@@ -117,11 +133,13 @@ def main() -> None:
                     session.execute(update(TimeOffFeed).values(etag=None, last_modified=None))
                     session.commit()
                 statements[0] = 0
+                locked[0] = 0.0
                 started = time.perf_counter()
                 [report] = sync_time_off(session, team_id=TEAM, now=NOW, fetch=get)
                 wall = time.perf_counter() - started
                 print(
-                    f"{label}: {wall:.2f} s, {statements[0]} SQL statements; "
+                    f"{label}: {wall:.2f} s (rotation locked {locked[0]:.2f} s), "
+                    f"{statements[0]} SQL statements; "
                     f"{report.outcome}: {len(report.booked)} booked, {len(report.removed)} "
                     f"removed, {report.unmatched_count} unmatched, {len(report.skipped)}+ "
                     "skipped (overlapping absences)"

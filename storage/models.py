@@ -211,17 +211,24 @@ class TimeOff(SQLModel, table=True):
 
 
 class TimeOffFeed(SQLModel, table=True):
-    """An iCalendar feed of absences a rotation syncs from (an HR tool's "who's out").
+    """An iCalendar feed of absences: a rotation's (an HR tool's "who's out"), or one
+    person's own out-of-office calendar (`owner`, in `workspace_id`; no rotation), whose
+    every event is that person's, in each of their rotations.
 
     The URL often carries a key: it is never shown back in full (`hint`), never
-    exported and never logged.
+    exported and never logged (bot.usecases.secrets encrypts it at rest).
     """
 
     __tablename__: ClassVar[str] = "time_off_feeds"
-    __table_args__ = (Index("ix_time_off_feeds_rotation", "rotation_id"),)
+    __table_args__ = (
+        Index("ix_time_off_feeds_rotation", "rotation_id"),
+        Index("ix_time_off_feeds_owner", "workspace_id", "owner"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    rotation_id: int = Field(foreign_key="rotations.id")
+    rotation_id: int | None = Field(default=None, foreign_key="rotations.id")
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id")
+    owner: str | None = None  # a personal calendar's Slack user id
     url: str = Field(repr=False)
     hint: str
     created_by: str

@@ -38,3 +38,29 @@ def time_off_from_feed(session: Session, *, feed_id: int) -> list[tuple[TimeOff,
         .order_by(col(TimeOff.id))
     )
     return [(block, member) for block, member in session.exec(query)]
+
+
+def personal_feeds(
+    session: Session, *, workspace_id: int, owner: str | None = None
+) -> list[TimeOffFeed]:
+    """The personal calendars of a workspace (or of one person), oldest first."""
+    query = select(TimeOffFeed).where(
+        TimeOffFeed.workspace_id == workspace_id, col(TimeOffFeed.owner).is_not(None)
+    )
+    if owner is not None:
+        query = query.where(TimeOffFeed.owner == owner)
+    return list(session.exec(query.order_by(col(TimeOffFeed.id))))
+
+
+def personal_feed(
+    session: Session, *, feed_id: int, workspace_id: int, owner: str, for_update: bool = False
+) -> TimeOffFeed | None:
+    """One person's own calendar, optionally locked."""
+    query = select(TimeOffFeed).where(
+        TimeOffFeed.id == feed_id,
+        TimeOffFeed.workspace_id == workspace_id,
+        TimeOffFeed.owner == owner,
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()

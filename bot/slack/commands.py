@@ -149,8 +149,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "config",
-        "config [rotation]",
-        "timezone, holidays, workdays, slots per day, reminder times",
+        "config [rotation | me]",
+        "timezone, holidays, workdays, slots per day, reminder times; `config me`: your own "
+        "out-of-office calendar",
         ADMIN,
         admin=True,
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -21,8 +21,10 @@ from bot.usecases.access import (
 from bot.usecases.days import (
     booking_limit,
     check_booking_limit,
+    close_requests_touching,
     days_between,
     published,
+    release,
     release_member_days,
     replan_days,
 )
@@ -30,7 +32,7 @@ from bot.usecases.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.usecases.transaction import unit_of_work
 from scheduling.model import DayEntry
 from storage import queries
-from storage.models import Member, Rotation, TimeOff
+from storage.models import Assignment, AssignmentState, Member, Rotation, TimeOff
 
 LONGEST_BOOKING_DAYS = 366
 
@@ -46,6 +48,34 @@ class TimeOffResult:
     released: tuple[date, ...]
     replacements: tuple[DayEntry, ...]
     rotation: str = ""
+
+
+@dataclass
+class Preloaded:
+    """A locked rotation's time off and live days from today, read once for many
+    bookings and cancellations in one transaction (a calendar sync), instead of twice
+    a booking; `finish` cancels the open requests of every day released, at once."""
+
+    time_off: dict[int, list[TimeOff]]  # member id -> their blocks
+    live: dict[int, list[Assignment]]  # member id -> published and planned days
+    published_end: date | None
+    released: list[int] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session: Session, row: Rotation, today: date) -> Preloaded:
+        assert row.id is not None
+        time_off: dict[int, list[TimeOff]] = {}
+        for block in queries.time_off_of(session, rotation_id=row.id):
+            time_off.setdefault(block.member_id, []).append(block)
+        live: dict[int, list[Assignment]] = {}
+        states = (AssignmentState.PUBLISHED, AssignmentState.PLANNED)
+        for day in queries.assignments_of(session, rotation_id=row.id, first=today, states=states):
+            live.setdefault(day.member_id, []).append(day)
+        return cls(time_off, live, published(session, row).end)
+
+    def finish(self, session: Session, *, actor: str, now: datetime) -> None:
+        close_requests_touching(session, self.released, actor=actor, now=now)
+        self.released.clear()
 
 
 def book_time_off(
@@ -162,6 +192,43 @@ def _book(
     `limit` is the last day that may be booked and why (days.booking_limit); `source`
     is the calendar feed and event the block comes from (timeoff_feeds), if any.
     """
+    block, released = _book_block(
+        session, row, member, actor=actor, now=now, first_day=first_day,
+        last_day=last_day, note=note, limit=limit, source=source,
+    )  # fmt: skip
+    added = replan_days(
+        session, rotation=row, days=released, today=local_today(row, now), actor=actor, now=now
+    )
+    assert block.id is not None
+    return TimeOffResult(
+        id=block.id,
+        user=member.user_id,
+        first_day=first_day,
+        last_day=last_day,
+        released=tuple(released),
+        replacements=tuple(added),
+        rotation=row.name,
+    )
+
+
+def _book_block(
+    session: Session,
+    row: Rotation,
+    member: Member,
+    *,
+    actor: str,
+    now: datetime,
+    first_day: date,
+    last_day: date,
+    note: str,
+    limit: tuple[date, str],
+    source: tuple[int, str] | None = None,
+    preloaded: Preloaded | None = None,
+) -> tuple[TimeOff, list[date]]:
+    """`_book` up to the re-plan: the block saved and audited, the member's days in it
+    released; returns the block and those days, for the caller to re-plan (a calendar
+    sync re-plans once for all the absences it books, reading the rotation once:
+    `preloaded`, whose `finish` the caller then calls)."""
     user = member.user_id
     assert row.id is not None and member.id is not None
     today = local_today(row, now)
@@ -175,7 +242,12 @@ def _book(
         raise InvalidInput("Time off can be booked for at most a year at a time.")
     if member.left is not None and first_day > member.left:
         raise InvalidInput(f"<@{user}> left {row.name} on {member.left.isoformat()}.")
-    for block in queries.time_off_of(session, rotation_id=row.id, member_id=member.id):
+    known = (
+        preloaded.time_off.setdefault(member.id, [])
+        if preloaded is not None
+        else queries.time_off_of(session, rotation_id=row.id, member_id=member.id)
+    )
+    for block in known:
         if block.first_day <= last_day and first_day <= block.last_day:
             raise Conflict(
                 f"This overlaps time off already booked for <@{user}>: "
@@ -193,9 +265,20 @@ def _book(
     )
     session.add(block)
     session.flush()
-    affected = release_member_days(
-        session, row, member, first=first_day, last=last_day, actor=actor, now=now
-    )
+    if preloaded is None:
+        affected = release_member_days(
+            session, row, member, first=first_day, last=last_day, actor=actor, now=now
+        )
+    else:
+        known.append(block)
+        affected = [
+            a
+            for a in preloaded.live.get(member.id, [])
+            if first_day <= a.day <= last_day and a.state != AssignmentState.CANCELLED
+        ]
+        for assignment in affected:
+            release(session, assignment, now=now)
+        preloaded.released += [a.id for a in affected if a.id is not None]
     audit.record(
         session,
         rotation=row,
@@ -209,19 +292,7 @@ def _book(
         },
         now=now,
     )
-    added = replan_days(
-        session, rotation=row, days=[a.day for a in affected], today=today, actor=actor, now=now
-    )
-    assert block.id is not None
-    return TimeOffResult(
-        id=block.id,
-        user=user,
-        first_day=first_day,
-        last_day=last_day,
-        released=tuple(a.day for a in affected),
-        replacements=tuple(added),
-        rotation=row.name,
-    )
+    return block, [a.day for a in affected]
 
 
 def cancel_time_off(
@@ -283,6 +354,33 @@ def _cancel(
     now: datetime,
 ) -> TimeOffResult:
     """Delete a member's time off in a locked rotation; days left short are re-planned."""
+    days = _cancel_block(session, row, member, block, actor=actor, now=now)
+    today = local_today(row, now)
+    added = replan_days(session, rotation=row, days=days, today=today, actor=actor, now=now)
+    assert block.id is not None
+    return TimeOffResult(
+        id=block.id,
+        user=member.user_id,
+        first_day=block.first_day,
+        last_day=block.last_day,
+        released=(),
+        replacements=tuple(added),
+        rotation=row.name,
+    )
+
+
+def _cancel_block(
+    session: Session,
+    row: Rotation,
+    member: Member,
+    block: TimeOff,
+    *,
+    actor: str,
+    now: datetime,
+    preloaded: Preloaded | None = None,
+) -> list[date]:
+    """`_cancel` up to the re-plan: the block audited and deleted; returns the days it
+    covered that may now be short of people (from today, within the published plan)."""
     require_self_or_admin(session, row, actor, member.user_id, "cancel their time off")
     today = local_today(row, now)
     not_in_past(block.last_day, today, "That time off ended on")
@@ -297,20 +395,13 @@ def _cancel(
     )
     session.delete(block)
     session.flush()
+    if preloaded is not None:
+        preloaded.time_off[member.id or 0] = [
+            b for b in preloaded.time_off.get(member.id or 0, []) if b is not block
+        ]
     # Only published days can be short of people: time off booked before the bound
     # existed may reach year 9999, so the days are cut at the published horizon.
-    end = published(session, row).end
-    days = (
+    end = published(session, row).end if preloaded is None else preloaded.published_end
+    return (
         [] if end is None else days_between(max(block.first_day, today), min(block.last_day, end))
-    )
-    added = replan_days(session, rotation=row, days=days, today=today, actor=actor, now=now)
-    assert block.id is not None
-    return TimeOffResult(
-        id=block.id,
-        user=member.user_id,
-        first_day=block.first_day,
-        last_day=block.last_day,
-        released=(),
-        replacements=tuple(added),
-        rotation=row.name,
     )

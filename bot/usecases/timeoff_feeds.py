@@ -26,12 +26,20 @@ from bot.usecases.access import (
     local_today,
     require_admin,
 )
-from bot.usecases.days import booking_limit
+from bot.usecases.days import booking_limit, replan_days
 from bot.usecases.errors import Conflict, InvalidInput, NotFound, UseCaseError
-from bot.usecases.time_off import LONGEST_BOOKING_DAYS, TimeOffResult, _book, _cancel
+from bot.usecases.time_off import (
+    LONGEST_BOOKING_DAYS,
+    Preloaded,
+    TimeOffResult,
+    _book_block,
+    _cancel,
+    _cancel_block,
+)
 from bot.usecases.timeoff_fetch import Fetched, FetchError, check_url, url_hint
 from bot.usecases.timeoff_ical import Absence, FeedFormatError, Matcher, Person, read_absences
 from bot.usecases.transaction import unit_of_work
+from scheduling.model import DayEntry
 from storage import queries, timeoff_queries
 from storage.models import Member, Role, Rotation, TimeOff, TimeOffFeed
 
@@ -70,6 +78,7 @@ class SyncReport:
     skipped: tuple[str, ...] = ()  # absences matched but not booked, and why
     error: str | None = None
     tell_admins: tuple[str, ...] = field(default=())  # set once, when a failure is new
+    owner: str | None = None  # a personal calendar's owner (rotation is then "")
 
     @property
     def handed_over(self) -> tuple[TimeOffResult, ...]:
@@ -203,16 +212,66 @@ def _rotations(session: Session, team_id: str, rotation: str | None) -> list[Rot
 
 
 @dataclass(frozen=True)
-class _Target:
-    feed_id: int
+class _Scope:
+    """A rotation a feed's absences go into, and the days it books there."""
+
     rotation: str
+    zone: ZoneInfo
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A feed to fetch: a rotation's (`rotation`) or a person's own (`owner`)."""
+
+    feed_id: int
+    rotation: str  # "" for a personal calendar
+    owner: str | None
     hint: str
     url: str
     etag: str | None
     last_modified: str | None
-    zone: ZoneInfo
-    first: date
-    last: date
+    scopes: tuple[_Scope, ...]
+
+
+def _scope(session: Session, row: Rotation, now: datetime) -> _Scope:
+    today = local_today(row, now)
+    return _Scope(row.name, ZoneInfo(row.timezone), today, booking_limit(session, row, today)[0])
+
+
+def _target(feed: TimeOffFeed, rotation: str, scopes: list[_Scope]) -> _Target:
+    assert feed.id is not None
+    return _Target(
+        feed.id, rotation, feed.owner, feed.hint, feed.url, feed.etag, feed.last_modified,
+        tuple(scopes),
+    )  # fmt: skip
+
+
+def _targets(session: Session, team_id: str, rotation: str | None, now: datetime) -> list[_Target]:
+    """The rotations' feeds, then the personal calendars of their people."""
+    rows = _rotations(session, team_id, rotation)
+    targets = []
+    for row in rows:
+        assert row.id is not None
+        scope = _scope(session, row, now)
+        for feed in timeoff_queries.feeds_of(session, rotation_ids=[row.id]):
+            targets.append(_target(feed, row.name, [scope]))
+    workspace = load_workspace(session, team_id=team_id)
+    assert workspace.id is not None
+    names = {r.name for r in rows}
+    for feed in timeoff_queries.personal_feeds(session, workspace_id=workspace.id):
+        assert feed.owner is not None
+        theirs = [
+            r
+            for r, _ in queries.memberships_of_user(
+                session, workspace_id=workspace.id, user_id=feed.owner,
+                on_or_after=now.date() - timedelta(days=1),
+            )
+        ]  # fmt: skip
+        if rotation is None or names & {r.name for r in theirs}:
+            targets.append(_target(feed, "", [_scope(session, r, now) for r in theirs]))
+    return targets
 
 
 def sync_time_off(
@@ -223,42 +282,21 @@ def sync_time_off(
     fetch: Fetcher,
     rotation: str | None = None,
 ) -> list[SyncReport]:
-    """Sync every feed of one rotation (or of all of them); one report per feed.
+    """Sync every feed of one rotation (or of all of them) and the personal calendars of
+    their people; one report per feed.
 
-    A feed that cannot be fetched or read changes nothing; its admins are named in
-    `tell_admins` the first time it fails (until a sync succeeds again).
+    A feed that cannot be fetched or read changes nothing; its admins (or, for a
+    personal calendar, its owner) are named in `tell_admins` the first time it fails
+    (until a sync succeeds again).
     """
     check_now(now)
     with unit_of_work(session):
-        targets = []
-        for row in _rotations(session, team_id, rotation):
-            assert row.id is not None
-            today = local_today(row, now)
-            last, _ = booking_limit(session, row, today)
-            for feed in timeoff_queries.feeds_of(session, rotation_ids=[row.id]):
-                assert feed.id is not None
-                targets.append(
-                    _Target(
-                        feed.id,
-                        row.name,
-                        feed.hint,
-                        feed.url,
-                        feed.etag,
-                        feed.last_modified,
-                        ZoneInfo(row.timezone),
-                        today,
-                        last,
-                    )
-                )
+        targets = _targets(session, team_id, rotation, now)
     reports = []
     for target in targets:  # the network, then the transaction: no lock held while waiting
         try:
             got = fetch(target.url, target.etag, target.last_modified)
-            absences = (
-                read_absences(got.body, zone=target.zone, first=target.first, last=target.last)
-                if got.modified
-                else None
-            )
+            absences = _read(got, target) if got.modified else None
         except (FetchError, FeedFormatError) as exc:
             error = str(exc) if isinstance(exc, FetchError) else f"{target.hint}: {exc}"
             reports.append(_failed(session, team_id, target, error, now))
@@ -267,34 +305,88 @@ def sync_time_off(
     return reports
 
 
-def _failed(
-    session: Session, team_id: str, target: _Target, error: str, now: datetime
-) -> SyncReport:
-    """Keep the error on the feed; the admins are told only when it is a new failure."""
-    with unit_of_work(session):
-        row = load_rotation(session, team_id=team_id, name=target.rotation)
+def _read(got: Fetched, target: _Target) -> dict[str, list[Absence]]:
+    """The absences of each rotation the feed goes into, the body parsed once per zone
+    and span (a person's rotations mostly share them)."""
+    parsed: dict[tuple[str, date, date], list[Absence]] = {}
+    found = {}
+    for scope in target.scopes:
+        key = (scope.zone.key, scope.first, scope.last)
+        if key not in parsed:
+            parsed[key] = read_absences(
+                got.body, zone=scope.zone, first=scope.first, last=scope.last
+            )
+        found[scope.rotation] = parsed[key]
+    if not target.scopes:  # an owner in no rotation: still read, so garbage is reported
+        read_absences(got.body, zone=ZoneInfo("UTC"), first=date.today(), last=date.today())
+    return found
+
+
+def _locked_feed(
+    session: Session, team_id: str, target: _Target
+) -> tuple[TimeOffFeed | None, list[Rotation]]:
+    """The feed and the rotations it books into, locked (rotations first, by name, as
+    every booking locks them)."""
+    if target.owner is None:
+        row = load_rotation(session, team_id=team_id, name=target.rotation, for_update=True)
         assert row.id is not None
         feed = timeoff_queries.feed_by_id(
             session, feed_id=target.feed_id, rotation_id=row.id, for_update=True
         )
+        return feed, [row]
+    rows = [
+        load_rotation(session, team_id=team_id, name=scope.rotation, for_update=True)
+        for scope in sorted(target.scopes, key=lambda s: s.rotation)
+    ]
+    workspace = load_workspace(session, team_id=team_id)
+    assert workspace.id is not None
+    feed = timeoff_queries.personal_feed(
+        session, feed_id=target.feed_id, workspace_id=workspace.id, owner=target.owner,
+        for_update=True,
+    )  # fmt: skip
+    return feed, rows
+
+
+def _failed(
+    session: Session, team_id: str, target: _Target, error: str, now: datetime
+) -> SyncReport:
+    """Keep the error on the feed; the admins (or the owner) are told only when it is a
+    new failure."""
+    gone = SyncReport(target.feed_id, target.rotation, target.hint, "gone", owner=target.owner)
+    with unit_of_work(session):
+        if target.owner is None:
+            row = load_rotation(session, team_id=team_id, name=target.rotation)
+            assert row.id is not None
+            feed = timeoff_queries.feed_by_id(
+                session, feed_id=target.feed_id, rotation_id=row.id, for_update=True
+            )
+            told = tuple(
+                m.user_id
+                for m in queries.members_of(session, rotation_id=row.id)
+                if m.role == Role.ADMIN and (m.left is None or m.left >= local_today(row, now))
+            )
+        else:
+            workspace = load_workspace(session, team_id=team_id)
+            assert workspace.id is not None
+            feed = timeoff_queries.personal_feed(
+                session, feed_id=target.feed_id, workspace_id=workspace.id,
+                owner=target.owner, for_update=True,
+            )  # fmt: skip
+            told = (target.owner,)
         if feed is None:
-            return SyncReport(target.feed_id, target.rotation, target.hint, "gone")
+            return gone
         new = feed.last_error is None
         error = "".join(c if c.isprintable() else " " for c in error)[:500]
         feed.last_error = error
         session.add(feed)
-        admins = tuple(
-            m.user_id
-            for m in queries.members_of(session, rotation_id=row.id)
-            if m.role == Role.ADMIN and (m.left is None or m.left >= local_today(row, now))
-        )
     return SyncReport(
         target.feed_id,
         target.rotation,
         target.hint,
         "failed",
         error=error,
-        tell_admins=admins if new else (),
+        tell_admins=told if new else (),
+        owner=target.owner,
     )
 
 
@@ -303,48 +395,92 @@ def _apply(
     team_id: str,
     target: _Target,
     got: Fetched,
-    absences: list[Absence] | None,
+    absences: dict[str, list[Absence]] | None,
     now: datetime,
 ) -> SyncReport:
     """Make the feed's time off match `absences` (None: not modified) in one transaction."""
     with unit_of_work(session):
-        row = load_rotation(session, team_id=team_id, name=target.rotation, for_update=True)
-        assert row.id is not None
-        feed = timeoff_queries.feed_by_id(
-            session, feed_id=target.feed_id, rotation_id=row.id, for_update=True
-        )
+        feed, rows = _locked_feed(session, team_id, target)
         if feed is None:  # removed while it was being fetched
-            return SyncReport(target.feed_id, target.rotation, target.hint, "gone")
+            return SyncReport(
+                target.feed_id, target.rotation, target.hint, "gone", owner=target.owner
+            )
         feed.synced_at = now
         feed.last_error = None
         if absences is None:
             session.add(feed)
             return SyncReport(
-                target.feed_id, row.name, feed.hint, "unchanged", unmatched_count=feed.unmatched
-            )
-        report = _reconcile(session, row, feed, absences, now)
+                target.feed_id, target.rotation, feed.hint, "unchanged",
+                unmatched_count=feed.unmatched, owner=target.owner,
+            )  # fmt: skip
+        parts = [
+            _reconcile(session, row, feed, absences.get(row.name, []), now, target.owner)
+            for row in rows
+        ]
+        booked = tuple(r for p in parts for r in p.booked)
+        removed = tuple(r for p in parts for r in p.removed)
+        unmatched = [u for p in parts for u in p.unmatched]
+        skipped = [s for p in parts for s in p.skipped]
         feed.etag = got.etag
         feed.last_modified = got.last_modified
-        feed.unmatched = report.unmatched_count
+        feed.unmatched = len(unmatched)
         session.add(feed)
-    return report
+    return SyncReport(
+        target.feed_id,
+        target.rotation,
+        feed.hint,
+        "updated" if booked or removed else "unchanged",
+        booked=booked,
+        removed=removed,
+        unmatched=tuple(unmatched[:MAX_LISTED]),
+        unmatched_count=len(unmatched),
+        skipped=tuple(skipped[:MAX_LISTED]),
+        owner=target.owner,
+    )
+
+
+@dataclass(frozen=True)
+class _Reconciled:
+    booked: tuple[TimeOffResult, ...]
+    removed: tuple[TimeOffResult, ...]
+    unmatched: tuple[str, ...]
+    skipped: tuple[str, ...]
 
 
 def _reconcile(
-    session: Session, row: Rotation, feed: TimeOffFeed, absences: list[Absence], now: datetime
-) -> SyncReport:
-    """Cancel the feed's blocks whose absence is gone or moved, then book the new ones."""
+    session: Session,
+    row: Rotation,
+    feed: TimeOffFeed,
+    absences: list[Absence],
+    now: datetime,
+    owner: str | None,
+) -> _Reconciled:
+    """Cancel the feed's blocks in `row` whose absence is gone or moved, book the new
+    ones, then re-plan every day that freed or opened at once: one plan per rotation and
+    sync, however many absences changed (README: Time off, the benchmark).
+
+    A personal calendar's (`owner`) every event is the owner's: nobody else's time
+    off is ever booked from it, whatever its events name.
+    """
     assert row.id is not None and feed.id is not None
     today = local_today(row, now)
     limit = booking_limit(session, row, today)
     members = {m.id: m for m in queries.members_of(session, rotation_id=row.id)}
     current = [m for m in members.values() if m.left is None or m.left >= today]
-    matcher = Matcher(Person(m.id, m.display_name, m.email) for m in current if m.id)
+    if owner is None:
+        matcher = Matcher(Person(m.id, m.display_name, m.email) for m in current if m.id)
+        whose = matcher.match
+    else:
+        mine = tuple(m.id for m in current if m.user_id == owner and m.id is not None)
+
+        def whose(absence: Absence) -> tuple[int, ...]:
+            return mine if absence.away else ()  # a meeting is not a day away
+
     wanted: dict[tuple[int, str], tuple[date, date]] = {}
     unmatched: list[str] = []
     for absence in absences:
-        ids = matcher.match(absence)
-        if not ids:
+        ids = whose(absence)
+        if not ids and owner is None:
             unmatched.append(absence.summary or absence.key)
         span = _clip(absence.first_day, absence.last_day, today, limit[0])
         for member_id in ids if span is not None else ():
@@ -353,52 +489,82 @@ def _reconcile(
     existing: dict[tuple[int, str], tuple[TimeOff, Member]] = {
         (member.id or 0, block.feed_event or ""): (block, member)
         for block, member in timeoff_queries.time_off_from_feed(session, feed_id=feed.id)
-        if block.last_day >= today  # past blocks are history, whatever the feed says now
+        # Past blocks are history, whatever the feed says now; a personal calendar's
+        # blocks in the person's other rotations are theirs to reconcile.
+        if block.last_day >= today and member.id in members
     }
-    removed = []
-    for pair, (block, member) in sorted(existing.items(), key=lambda kv: kv[1][0].first_day):
-        if wanted.get(pair) != _clip(block.first_day, block.last_day, today, limit[0]):
-            removed.append(_cancel(session, row, member, block, actor=SYSTEM, now=now))
-    kept = {
-        pair
-        for pair, (block, _) in existing.items()
-        if wanted.get(pair) == _clip(block.first_day, block.last_day, today, limit[0])
-    }
-    booked: list[TimeOffResult] = []
+    gone = [
+        (pair, block, member)
+        for pair, (block, member) in sorted(existing.items(), key=lambda kv: kv[1][0].first_day)
+        if wanted.get(pair) != _clip(block.first_day, block.last_day, today, limit[0])
+    ]
+    kept = set(existing) - {pair for pair, _, _ in gone}
+    preloaded = Preloaded.load(session, row, today)
+    freed: list[tuple[TimeOff, Member, list[date], bool]] = []  # (block, member, days, booked)
+    for _, block, member in gone:
+        days = _cancel_block(session, row, member, block, actor=SYSTEM, now=now,
+                             preloaded=preloaded)  # fmt: skip
+        freed.append((block, member, days, False))
     skipped: list[str] = []
     for (member_id, key), (first, last) in sorted(wanted.items(), key=lambda kv: kv[1]):
         if (member_id, key) in kept:
             continue
         member = members[member_id]
         try:
-            booked.append(
-                _book(
-                    session,
-                    row,
-                    member,
-                    actor=SYSTEM,
-                    now=now,
-                    first_day=first,
-                    last_day=last,
-                    note=f"from time-off calendar #{feed.id}",
-                    limit=limit,
-                    source=(feed.id, key),
-                )
-            )
+            block, released = _book_block(
+                session, row, member, actor=SYSTEM, now=now, first_day=first, last_day=last,
+                note=f"from time-off calendar #{feed.id}", limit=limit, source=(feed.id, key),
+                preloaded=preloaded,
+            )  # fmt: skip
         except UseCaseError as exc:  # refused before it wrote anything (overlap, left)
             skipped.append(f"{member.display_name}, {first.isoformat()}: {exc.message}")
-    outcome = "updated" if booked or removed else "unchanged"
-    return SyncReport(
-        feed.id,
-        row.name,
-        feed.hint,
-        outcome,
-        booked=tuple(booked),
-        removed=tuple(removed),
-        unmatched=tuple(unmatched[:MAX_LISTED]),
-        unmatched_count=len(unmatched),
-        skipped=tuple(skipped[:MAX_LISTED]),
+            continue
+        freed.append((block, member, released, True))
+    preloaded.finish(session, actor=SYSTEM, now=now)
+    days = sorted({d for _, _, freed_days, _ in freed for d in freed_days})
+    added = replan_days(session, rotation=row, days=days, today=today, actor=SYSTEM, now=now)
+    given = _attribute(added, freed)
+    results = [
+        TimeOffResult(
+            id=block.id or 0,
+            user=member.user_id,
+            first_day=block.first_day,
+            last_day=block.last_day,
+            released=tuple(freed_days) if booked else (),
+            replacements=tuple(given[n]),
+            rotation=row.name,
+        )
+        for n, (block, member, freed_days, booked) in enumerate(freed)
+    ]
+    return _Reconciled(
+        booked=tuple(r for r, f in zip(results, freed, strict=True) if f[3]),
+        removed=tuple(r for r, f in zip(results, freed, strict=True) if not f[3]),
+        unmatched=tuple(unmatched),
+        skipped=tuple(skipped),
     )
+
+
+def _attribute(
+    added: list[DayEntry], freed: list[tuple[TimeOff, Member, list[date], bool]]
+) -> list[list[DayEntry]]:
+    """Which block each day handed over is for: a booked absence that released that day
+    first (two absent on one day: one entry each), else a cancelled block that left it
+    short; so each person given a day hears whose absence it was."""
+    queues: dict[date, list[int]] = {}
+    for n, (_, _, days, booked) in enumerate(freed):
+        if booked:
+            for day in days:
+                queues.setdefault(day, []).append(n)
+    for n, (_, _, days, booked) in enumerate(freed):
+        if not booked:
+            for day in days:
+                queues.setdefault(day, []).append(n)
+    given: list[list[DayEntry]] = [[] for _ in freed]
+    for entry in added:
+        queue = queues.get(entry.day) or []
+        if queue:
+            given[queue.pop(0) if len(queue) > 1 else queue[0]].append(entry)
+    return given
 
 
 def _clip(first: date, last: date, today: date, limit: date) -> tuple[date, date] | None:

@@ -35,6 +35,31 @@ class Absence:
     organizer: str | None
     first_day: date
     last_day: date
+    # Reads as time away, not a meeting: what a personal calendar's event must be to
+    # count (a rotation's feed holds absences only, so there every event counts).
+    away: bool = True
+
+
+# A timed event at least this long is a day away, whatever it is called.
+AWAY_HOURS = 8
+_AWAY_WORDS = ("out of office", "ooo", "vacation", "holiday", "pto", "leave", "sick", "off")
+
+
+def _reads_as_away(event: Component, begin: date, end: object, summary: str) -> bool:
+    """All day, marked out of office (Outlook's X-MICROSOFT-CDO-BUSYSTATUS:OOF), at
+    least AWAY_HOURS long, or titled like an absence; never one shown as free."""
+    if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
+        return False
+    if str(event.get("X-MICROSOFT-CDO-BUSYSTATUS", "")).upper() == "OOF":
+        return True
+    if not isinstance(begin, datetime):
+        return True
+    aware = isinstance(end, datetime) and (end.tzinfo is None) == (begin.tzinfo is None)
+    if aware and end - begin >= timedelta(hours=AWAY_HOURS):  # type: ignore[operator]
+        return True
+    words = "".join(c if c.isalnum() else " " for c in summary.casefold()).split()
+    text = " ".join(words)
+    return any(f" {w} " in f" {text} " for w in _AWAY_WORDS)
 
 
 def read_absences(body: bytes, *, zone: ZoneInfo, first: date, last: date) -> list[Absence]:
@@ -128,6 +153,7 @@ def _absence(event: Component, zone: ZoneInfo, recurring: set[str]) -> Absence |
         organizer=next(iter(_emails(event, "ORGANIZER")), None),
         first_day=first_day,
         last_day=last_day,
+        away=_reads_as_away(event, begin, end, summary),
     )
 
 

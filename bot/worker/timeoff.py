@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.slack.views.limits import Message
-from bot.slack.views.timeoff import feed_failed, handovers
+from bot.slack.views.timeoff import feed_failed, handovers, my_feed_failed
 from bot.usecases.timeoff_feeds import Fetcher, SyncReport, sync_time_off
 from bot.usecases.timeoff_fetch import TIMEOUT_SECONDS, Fetched, fetch
 
@@ -46,7 +46,11 @@ def messages_of(report: SyncReport) -> list[tuple[str, Message]]:
     """Who hears of a feed's sync: the people given days, and admins of a new failure."""
     posts = list(handovers(report.handed_over))
     if report.error is not None:
-        failed = feed_failed(report.rotation, report.hint, report.error)
+        failed = (
+            feed_failed(report.rotation, report.hint, report.error)
+            if report.owner is None
+            else my_feed_failed(report.hint, report.error)
+        )
         posts.extend((admin, failed) for admin in report.tell_admins)
     return posts
 

@@ -9,6 +9,7 @@ from bot.slack.args import Create, Handle, People, Period, Quarter, RotationOnly
 from bot.slack.dispatch import CommandContext, Outcome, handles
 from bot.slack.handlers.common import read, typed
 from bot.slack.handlers.days import handed_over, with_handovers
+from bot.slack.handlers.timeoff import is_mine, my_settings
 from bot.slack.people import profile_of
 from bot.slack.views.admin import (
     added,
@@ -56,7 +57,9 @@ def create(ctx: CommandContext) -> Outcome:
 
 @handles("config")
 def config(ctx: CommandContext) -> Outcome:
-    """Open the settings modal of a rotation (its admins only)."""
+    """Open the settings modal of a rotation (its admins only); `config me`, one's own."""
+    if is_mine(ctx):
+        return my_settings(ctx)
     with ctx.services.session() as session:
         _, ref = read(ctx, session, RotationOnly)
         settings = uc.rotation_settings(

@@ -22,12 +22,15 @@ from bot.slack.views import timeoff_config as views
 from bot.slack.views.errors import modal_error
 from bot.slack.views.timeoff import handovers
 from bot.usecases.timeoff_feeds import add_time_off_feed, list_time_off_feeds, remove_time_off_feed
+from bot.usecases.timeoff_mine import add_my_calendar, my_calendars, remove_my_calendar
 
 
 def register(app: App) -> None:
     app.action(views.OPEN)(ack=_acknowledge, lazy=[reported(open_feeds)])
     app.action(views.REMOVE)(ack=_acknowledge, lazy=[reported(remove_feed)])
     app.view(views.FEEDS)(add_feed)
+    app.action(views.REMOVE_MINE)(ack=_acknowledge, lazy=[reported(remove_mine)])
+    app.view(views.MINE)(add_mine)
 
 
 def _acknowledge(ack: Ack) -> None:
@@ -115,3 +118,48 @@ def add_feed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebCl
         response_action="update",
         view=views.feeds_modal(rotation, feeds, notice=views.added_notice(info)),
     )
+
+
+def remove_mine(
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Remove on one's own calendar: its time off to come cancelled, the modal redrawn."""
+    services = services_of(context)
+    team, user, value = _who(body)
+    shown = body.get("view") or {}
+    with services.session() as session:
+        try:
+            if not value.isdigit() or len(value) > 9:
+                raise uc.InvalidInput("That button does not name a calendar; open it again.")
+            info, cancelled = remove_my_calendar(
+                session, team_id=team, actor=user, now=services.clock(), feed_id=int(value)
+            )
+            notice = views.removed_notice(info, cancelled)
+        except uc.UseCaseError as exc:
+            notice = f":no_entry_sign: {modal_error(exc.message)}"
+        feeds = my_calendars(session, team_id=team, user=user)
+    client.views_update(
+        view_id=shown.get("id"), hash=shown.get("hash"), view=views.mine_modal(feeds, notice=notice)
+    )
+
+
+def add_mine(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Add on one's own settings: the URL checked and stored, or the error under it."""
+    services = services_of(context)
+    team = str((body.get("team") or {}).get("id") or body["user"].get("team_id", ""))
+    user = str(body["user"]["id"])
+    url = views.read_url(body["view"].get("state", {}).get("values", {}))
+    if not url:
+        ack(response_action="errors", errors={views.URL_BLOCK: views.NO_URL})
+        return
+    with services.session() as session:
+        try:
+            info = add_my_calendar(
+                session, team_id=team, actor=user, now=services.clock(), url=url,
+                allow_private=services.allow_private_urls,
+            )  # fmt: skip
+        except uc.UseCaseError as exc:
+            ack(response_action="errors", errors={views.URL_BLOCK: modal_error(exc.message)})
+            return
+        feeds = my_calendars(session, team_id=team, user=user)
+    ack(response_action="update", view=views.mine_modal(feeds, notice=views.added_notice(info)))

@@ -35,3 +35,14 @@ def feed_failed(rotation: str, hint: str, error: str) -> Message:
     return fit_message(
         f"The time-off calendar of {escape(rotation)} could not be synced", [section(text)]
     )
+
+
+def my_feed_failed(hint: str, error: str) -> Message:
+    """To a person, once, when their own out-of-office calendar stops syncing."""
+    text = (
+        f":warning: Your out-of-office calendar `{escape(hint)}` could not be synced: "
+        f"{escape(error)}. Nothing was changed; QueueDay keeps trying and tells you again "
+        "only after it has worked once more. Check the link, or remove the calendar in "
+        "`/queueday config me`."
+    )
+    return fit_message("Your out-of-office calendar could not be synced", [section(text)])

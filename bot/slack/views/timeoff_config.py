@@ -122,6 +122,50 @@ def feeds_modal(
     )
 
 
+def mine_modal(feeds: Sequence[FeedInfo], *, notice: str | None = None) -> dict[str, Any]:
+    """One's own settings: out-of-office calendars, each with Remove, and one to add."""
+    blocks: list[Block] = [
+        section(
+            "*Your out-of-office calendar.* Every event in it is time off for you, in each "
+            "of your rotations, exactly as `/queueday away` books it: your days in it go "
+            "to others, who are told; removing the calendar removes the time off it "
+            "booked, never what you booked by hand. Only you see this."
+        )
+    ]
+    if notice:
+        blocks.append(context(notice))
+    blocks += [
+        section(
+            f"`{escape(f.hint)}` (#{f.id})\n{_synced(f.synced_at)}, "
+            f"{plural(f.blocks, 'absence')} booked"
+            + (f"; :warning: failing: {escape(f.last_error)}" if f.last_error else ""),
+            accessory=_remove(REMOVE_MINE, f, "Your time off it booked"),
+        )
+        for f in feeds
+    ]
+    if not feeds:
+        blocks.append(context("No calendar yet."))
+    blocks += [
+        _url_input(
+            "Add your calendar (iCal URL)",
+            "Use a calendar of your absences only. The link is a secret: it is stored, "
+            "never shown again in full.",
+            optional=True,
+        ),
+        context(WHERE_TO_FIND),
+    ]
+    return fit_view(
+        {
+            "type": "modal",
+            "callback_id": MINE,
+            "title": plain_text("My settings"),
+            "submit": plain_text("Add"),
+            "close": plain_text("Close"),
+            "blocks": blocks,
+        }
+    )
+
+
 def added_notice(info: FeedInfo) -> str:
     return (
         f":white_check_mark: Added `{escape(info.hint)}` (#{info.id}); it is read at the next "
@@ -132,7 +176,8 @@ def added_notice(info: FeedInfo) -> str:
 def removed_notice(info: FeedInfo, cancelled: Sequence[TimeOffResult]) -> str:
     return (
         f":wastebasket: Removed `{escape(info.hint)}`; "
-        f"{plural(len(cancelled), 'absence')} it had booked cancelled."
+        f"{plural(len({(r.id, r.rotation) for r in cancelled}), 'absence')} it had booked "
+        "cancelled."
     )
 
 

@@ -225,3 +225,41 @@ def test_remove_cancels_the_calendars_time_off_to_come_and_redraws_the_list(
     with Session(db) as session:
         left = session.exec(select(TimeOff).where(TimeOff.member_id == member.id)).all()
     assert [(t.first_day, t.feed_id) for t in left] == [(hand, None)]  # hand-booked stays
+
+
+def test_config_me_adds_and_removes_ones_own_calendar_only(
+    slack: SlackSender, fake: FakeSlack, team: Rotation, db: Engine
+) -> None:
+    person, other = team.people[0], team.people[1]
+    trigger = _trigger()
+    fields = {"user_id": person, "channel_id": "D0DM", "trigger_id": trigger}
+    assert slack.command("config me", fields=fields).status == 200
+    [opened] = wait_calls(fake, "views.open", about=trigger)
+    view = opened.json_param("view")
+    assert view["callback_id"] == views.MINE and "No calendar yet." in texts(view["blocks"])
+    shown = {**view, "id": f"VME{uuid.uuid4().hex[:6]}", "hash": "1.h1"}
+    fake.views[shown["id"]] = shown
+    secret = "https://calendar.google.com/calendar/ical/p%40example.com/private-S3CR3T/basic.ics"
+    bad = _submit(slack, person, shown, "https://127.0.0.1/basic.ics")
+    assert "private, loopback" in bad["errors"][views.URL_BLOCK]
+    outsider = _submit(slack, "U0NOTINANY", shown, secret)
+    assert "not in any rotation" in outsider["errors"][views.URL_BLOCK]
+    answer = _submit(slack, person, shown, secret)
+    assert answer["response_action"] == "update" and answer["view"]["callback_id"] == views.MINE
+    listed = "\n".join(texts(answer["view"]["blocks"]))
+    assert "https://calendar.google.com/…/basic.ics" in listed and "S3CR3T" not in repr(answer)
+    with Session(db) as session:
+        [feed] = session.exec(select(TimeOffFeed).where(TimeOffFeed.owner == person)).all()
+    assert feed.rotation_id is None
+    _click(slack, other, shown, views.REMOVE_MINE, str(feed.id), _trigger())  # not theirs
+    [refused] = wait_calls(fake, "views.update", about=shown["id"])
+    assert f"You have no out-of-office calendar #{feed.id}" in "\n".join(
+        texts(refused.json_param("view")["blocks"])
+    )
+    _click(slack, person, shown, views.REMOVE_MINE, str(feed.id), _trigger())
+    [_, removed] = wait_calls(fake, "views.update", about=shown["id"], count=2)
+    assert "Removed `https://calendar.google.com/…/basic.ics`" in "\n".join(
+        texts(removed.json_param("view")["blocks"])
+    )
+    with Session(db) as session:
+        assert session.exec(select(TimeOffFeed).where(TimeOffFeed.owner == person)).all() == []

@@ -49,7 +49,8 @@ class Result:
     size: tuple[int, int]
     previous: bool
     ratio: float | None
-    baseline_ratio: float | None
+    baseline_ratio: float | None  # round-robin's; with `previous`, what kept days allow
+    fair_ratio: float | None  # what the fair counts allow each person (capped at rr's)
     repeats: tuple[int, int]
     baseline_repeats: tuple[int, int]
     checked: bool | None
@@ -178,10 +179,16 @@ def run_one(
         for a in baseline["assignments"]
     ]
     baseline_ratio = spacing_ratio(plancheck, spec, base_entries)
+    rr = plancheck.spacing_metrics(spec, plancheck.group_by_member(base_entries))
+    cap = rr["median_min_gap"] or 10**6
+    # Round-robin ignores fairness: where fairness gives someone many days of a short
+    # quarter, its gaps are out of reach. What the fair counts allow (each person's
+    # widest smallest gap with their count, fixed and kept days, alone) is the fair bound.
+    fair_ratio = allowed_ratio(plancheck, spec, entries, cap)
     if options.previous:
-        rr = plancheck.spacing_metrics(spec, plancheck.group_by_member(base_entries))
-        cap = rr["median_min_gap"] or 10**6
-        baseline_ratio = allowed_ratio(plancheck, spec, entries, cap)
+        baseline_ratio = fair_ratio
+    elif baseline_ratio is not None and fair_ratio is not None:
+        fair_ratio = min(fair_ratio, baseline_ratio)
     checked = None
     if check:
         as_json = {
@@ -202,6 +209,7 @@ def run_one(
         previous=bool(options.previous),
         ratio=spacing_ratio(plancheck, spec, entries),
         baseline_ratio=baseline_ratio,
+        fair_ratio=fair_ratio,
         repeats=repeats(plancheck, spec, entries),
         baseline_repeats=repeats(plancheck, spec, base_entries),
         checked=checked,
@@ -218,7 +226,8 @@ def summary(values: list[float]) -> str:
 def report(results: list[Result]) -> None:
     print(
         f"{'team':>14} {'prev':>5} {'specs':>5} {'min':>7} {'median':>9} {'mean':>9}"
-        f"  {'ratio':>5} {'rr':>5}  weekday repeats (plan / round-robin)"
+        f"  {'ratio':>5} {'rr':>5}  {'fair min':>8} {'median':>6}"
+        "  weekday repeats (plan / round-robin)"
     )
     groups: dict[tuple[tuple[int, int], bool], list[Result]] = defaultdict(list)
     for result in results:
@@ -235,6 +244,11 @@ def print_row(label: str, previous: bool, group: list[Result]) -> None:
         for r in group
         if r.ratio is not None and r.baseline_ratio is not None and r.baseline_ratio > 0
     ]
+    fair = [
+        r.ratio / r.fair_ratio
+        for r in group
+        if r.ratio is not None and r.fair_ratio is not None and r.fair_ratio > 0
+    ]
     ratio = [r.ratio for r in group if r.ratio is not None]
     base = [r.baseline_ratio for r in group if r.baseline_ratio is not None]
     plan_rep = sum(r.repeats[0] for r in group), sum(r.repeats[1] for r in group)
@@ -243,6 +257,7 @@ def print_row(label: str, previous: bool, group: list[Result]) -> None:
         f"{label:>14} {'yes' if previous else 'no':>5} {len(group):>5} {summary(rel)}"
         f"  {statistics.median(ratio) if ratio else 0:>5.2f}"
         f" {statistics.median(base) if base else 0:>5.2f}"
+        f"  {min(fair) if fair else 0:>8.2f} {statistics.median(fair) if fair else 0:>6.2f}"
         f"  {plan_rep[0]}/{plan_rep[1]} / {base_rep[0]}/{base_rep[1]}"
     )
 

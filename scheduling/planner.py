@@ -36,7 +36,13 @@ from scheduling.ledger import Ledger, build_ledger
 from scheduling.model import DayEntry, Plan, Rotation
 from scheduling.polish import polish
 from scheduling.rules import breaks_gap, gap_caps, keep_gap, rule_warnings
-from scheduling.spread import phase_order, place_days, summarize_history, target_gaps
+from scheduling.spread import (
+    avoided_weekdays,
+    phase_order,
+    place_days,
+    summarize_history,
+    target_gaps,
+)
 from scheduling.stints import loosen, place_stints
 
 BoolGrid = NDArray[np.bool_]
@@ -418,14 +424,15 @@ def make_plan(rotation: Rotation) -> Plan:
                 locked = problem.fixed | kept
                 spaced = spaced & ~kept
         placed = placed if spaced is None else spaced
+    gaps = target_gaps(rotation, problem.candidates | locked, counts)
     placed = polish(
         placed,
         locked | stints,
         problem.candidates,
         np.array([day.weekday() for day in problem.days], dtype=np.int64),
-        history.recent,
+        avoided_weekdays(history.recent, gaps, len(rotation.workdays)),
         rotation.slots_per_day,
-        target_gaps(rotation, problem.candidates | locked, counts),
+        gaps,
         rotation.min_gap_days,
         rotation.stint_days,
         budget=8_000 if rotation.min_gap_days is None else 40_000,
@@ -448,7 +455,7 @@ def make_plan(rotation: Rotation) -> Plan:
         changes=tuple(explain_changes(rotation, problem.calendar, assignments, balances)),
         targets=targets,
         warnings=tuple(
-            rule_warnings(rotation, problem.days, grid, problem.available, problem.fixed)
+            rule_warnings(rotation, problem.days, grid, problem.available, problem.fixed, kept)
             if rotation.min_gap_days is not None or rotation.stint_days == 2
             else ()
         ),

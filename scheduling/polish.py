@@ -32,10 +32,13 @@ BROKEN_RULE = 1000.0  # a gap below min_gap_days: worth more than every other co
 
 def _gap_cost(days: list[int], ideal: float, min_gap: int = 0, stint_days: int = 1) -> float:
     """How much closer together than ideal a person's days are; cubic, so the
-    smallest gap dominates. The two days of a stint cost nothing (a third day in a row
-    is not part of it); a gap below the rotation's minimum costs BROKEN_RULE."""
+    smallest gap dominates. The two days of a stint cost nothing (with a minimum gap,
+    a third day in a row is not part of it); a gap below the minimum costs BROKEN_RULE."""
     total = 0.0
-    paired = inside_stints(days) if stint_days == 2 else [False] * len(days)
+    if stint_days == 2 and min_gap > 1:
+        paired = inside_stints(days)  # the gap counts from a stint's second day on
+    else:  # without a gap, back-to-back stints are still stints
+        paired = [stint_days == 2 and b - a == 1 for a, b in zip(days, days[1:], strict=False)]
     for a, b, stint in zip(days, days[1:], paired, strict=False):
         if stint:
             continue

@@ -93,9 +93,11 @@ def rule_warnings(
     grid: BoolGrid,
     available: BoolGrid,
     fixed: BoolGrid,
+    kept: BoolGrid | None = None,
 ) -> list[RuleWarning]:
     """Every place the plan (`grid`, [day, member]) breaks min_gap_days or has a lone
-    day that a stint rotation did not expect, with the reason."""
+    day that a stint rotation did not expect, with the reason. `kept`: the days kept
+    from `previous` (a lone day there was published before the rule, not forced)."""
     warnings: list[RuleWarning] = []
     names = {m.id: m.name for m in rotation.members}
     for i, member in enumerate(rotation.members):
@@ -113,8 +115,12 @@ def rule_warnings(
                         days=(days[t],),
                         rule="stint_days",
                         reason=(
-                            f"{names[member.id]} has a lone day on {days[t]}: no two "
-                            "consecutive working days were open to them there"
+                            f"{names[member.id]} has a lone day on {days[t]}: "
+                            + (
+                                "it is fixed or kept from the previous plan"
+                                if fixed[t, i] or (kept is not None and kept[t, i])
+                                else "no two consecutive working days were open to them there"
+                            )
                         ),
                     )
                 )

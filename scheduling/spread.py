@@ -71,6 +71,20 @@ def phase_order(ids: list[str], last_served: dict[str, date], members: list[int]
     return [i for _, _, i in sorted(keyed)]
 
 
+def avoided_weekdays(
+    recent: NDArray[np.bool_], gaps: NDArray[np.float64], week: int
+) -> NDArray[np.bool_]:
+    """The recent weekdays worth keeping each member off: only for members whose days
+    are a week or more apart.
+
+    Someone on the queue more often than once a week serves every weekday in a quarter
+    whatever the plan does (a round-robin would too), so steering their days off two
+    weekdays only squeezes their gaps: on a 4-person team, 2 where 4 was possible.
+    """
+    keep: NDArray[np.bool_] = recent & (gaps >= week)[:, None]
+    return keep
+
+
 def round_robin_rates(
     rotation: Rotation, counts: NDArray[np.int64], length: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -280,7 +294,9 @@ def place_days(
     cell, distance = cell_and_distance(t_arr, i_arr)
     weekday = np.array([day.weekday() for day in days], dtype=np.int64)
     costs = np.rint(RESOLUTION * distance).astype(np.int64) ** 2
-    costs += WEEKDAY_PENALTY * history.recent[i_arr, weekday[t_arr]]
+    gap = np.maximum(length, 1.0) / np.maximum(counts, 1)
+    recent = avoided_weekdays(history.recent, gap, len(rotation.workdays))
+    costs += WEEKDAY_PENALTY * recent[i_arr, weekday[t_arr]]
 
     def solve(arcs: NDArray[np.bool_]) -> BoolGrid | None:
         flow = min_cost_flow.SimpleMinCostFlow()
@@ -321,7 +337,6 @@ def place_days(
 
     # Days far from every ideal date are rarely chosen: the first solve leaves them out
     # (much smaller on big teams); if it cannot reach the counts, solve with all days.
-    gap = np.maximum(length, 1.0) / np.maximum(counts, 1)
     near = distance <= np.maximum(NEAR_DAYS, NEAR_SHARE * gap[i_arr])
     result = solve(near) if not near.all() else None
     if result is None:

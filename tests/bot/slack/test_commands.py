@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.slack.args import (
     Away,
@@ -217,3 +219,24 @@ def test_refusals_say_what_was_wrong_and_carry_the_usage(text: str, says: str) -
         parse(text)
     assert says in caught.value.message
     assert caught.value.subcommand is split_command(text).subcommand
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["cover", "swap"]),
+    st.lists(
+        st.sampled_from(["for", "of", "with", "<@U0BEN|ben>", "<@U0ADA>", "@ada", "jan", "12",
+                         "next", "day", "their", "my", "whenever", "<#C1|x>", "for", "of"]),
+        max_size=7,
+    ),
+)  # fmt: skip
+def test_acting_forms_read_or_refuse_with_the_usage(name: str, words: list[str]) -> None:
+    """`cover … for @ben …` and `swap … of @ben with …`: any mix of their words is read, or
+    refused with a message and the subcommand's usage, never another error."""
+    text = " ".join([name, *words])
+    try:
+        request = parse(text)
+    except CommandError as refused:
+        assert refused.message and refused.subcommand is split_command(text).subcommand
+    else:
+        assert isinstance(request, Cover | Swap)

@@ -217,6 +217,7 @@ def test_the_settings_modal_reads_back_what_it_shows() -> None:
         "queue_handle": "", "queue_group": True, "queue_topic": True,
         "queue_topic_overwrite": False, "queue_post": True,
         "min_gap_days": None, "stint_days": 1,
+        "status_away_emoji": None,  # the Slack status check, off
     }  # fmt: skip
     values["slots_per_day"] = {"value": {"value": "two"}}
     assert config.read_config(values)[1] == {"slots_per_day": "Enter a whole number."}

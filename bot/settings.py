@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # vector, so private, loopback and link-local addresses (and http://) need this.
     queueday_allow_private_urls: bool = False
     queueday_timeoff_sync_minutes: int = Field(default=30, ge=1, le=1440)
+    # Database connections each process keeps open (README, "Running more than one
+    # process"); one beyond it is opened for a burst and closed when returned.
+    queueday_db_pool_size: int = Field(default=20, ge=1, le=200)
     # `serve --port` wins; platforms set PORT in the environment, a .env file may too.
     port: int = Field(default=3000, ge=1, le=65535)
 
@@ -80,8 +83,16 @@ def settings_error(exc: ValidationError) -> str:
 
 
 def make_engine_from(settings: Settings) -> Engine:
-    """The engine for DATABASE_URL."""
-    return make_engine(settings.sqlalchemy_url)
+    """The engine for DATABASE_URL, keeping QUEUEDAY_DB_POOL_SIZE connections open.
+
+    SQLAlchemy's default keeps 5 and closes any other when it is returned: 20 concurrent
+    commands on PostgreSQL then opened a connection (a new server process) for most of
+    them, which cost more than the command (bench/slack_bench.py).
+    """
+    url = settings.sqlalchemy_url
+    if is_memory_sqlite(url):
+        return make_engine(url)  # one shared connection: no pool to size
+    return make_engine(url, pool_size=settings.queueday_db_pool_size)
 
 
 def secret_key_file(settings: Settings) -> Path | None:

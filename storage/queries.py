@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
@@ -392,6 +392,45 @@ _ON_DUTY = (
     )
     .order_by(col(Member.user_id))
 )
+
+
+class DutyRow(NamedTuple):
+    """One person on the queue, with what `who` says about their rotation's group."""
+
+    user: str
+    name: str
+    queue_group: bool
+    queue_handle: str | None
+    channel: str | None
+
+
+_ON_DUTY_BY_NAME = (
+    sa_select(
+        col(Member.user_id),
+        col(Member.display_name),
+        col(Rotation.queue_group),
+        col(Rotation.queue_handle),
+        col(Rotation.channel),
+    )
+    .select_from(Assignment)
+    .join(Member, col(Member.id) == Assignment.member_id)
+    .join(Rotation, col(Rotation.id) == Assignment.rotation_id)
+    .join(Workspace, col(Workspace.id) == Rotation.workspace_id)
+    .where(
+        col(Workspace.team_id) == bindparam("team_id"),
+        col(Rotation.name) == bindparam("name"),
+        col(Assignment.day) == bindparam("day"),
+        col(Assignment.state).in_(LIVE_STATES),
+    )
+    .order_by(col(Member.user_id))
+)
+
+
+def on_duty_by_name(session: Session, *, team_id: str, name: str, day: date) -> list[DutyRow]:
+    """ "Who is on today" in one query, from the team and the rotation's name: `who`
+    answers in the ack, and this is all it reads when someone is on."""
+    rows = session.execute(_ON_DUTY_BY_NAME, {"team_id": team_id, "name": name, "day": day})
+    return [DutyRow(*row) for row in rows]
 
 
 def rotation_of_team(

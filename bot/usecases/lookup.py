@@ -58,6 +58,7 @@ def find_rotation(
     on_day: date | None = None,
     any_in_workspace: bool = False,
     theirs: bool = True,
+    keep_open: bool = False,
 ) -> RotationRef:
     """The rotation a request is about (read only).
 
@@ -65,7 +66,9 @@ def find_rotation(
     only current rotation (of several, the only one where they are on the queue on
     `on_day`, when given); with `any_in_workspace`, the workspace's only rotation (for
     reading the queue or joining it before being in any). `theirs=False` skips the
-    person's own rotations (joining one is about another).
+    person's own rotations (joining one is about another). With `keep_open`, a rotation
+    found by name or channel leaves the read transaction open for the caller's next read
+    use case, which ends it: one connection checkout and transaction instead of two.
 
     Raises:
         RotationUnclear: no rotation has that name, none could be inferred, or several
@@ -79,7 +82,8 @@ def find_rotation(
         )
         if found is not None:
             ref = _ref(found, now)  # read before the rollback expires the row
-            session.rollback()
+            if not keep_open:
+                session.rollback()
             return ref
     workspace = queries.workspace_by_team(session, team_id=team_id)
     if workspace is None or workspace.id is None:

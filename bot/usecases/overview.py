@@ -13,7 +13,7 @@ from fractions import Fraction
 from sqlmodel import Session
 
 from bot.usecases.access import check_now, load_rotation, load_workspace, local_today
-from bot.usecases.channel_queue import handle_of
+from bot.usecases.channel_queue import default_handle, handle_of
 from bot.usecases.errors import NotFound
 from bot.usecases.loading import work_calendar
 from bot.usecases.reports import ledger_of
@@ -101,9 +101,21 @@ class AwayEntry:
 def who_is_on(session: Session, *, team_id: str, rotation: str, day: date) -> QueueDay:
     """Who is on the queue of a rotation on `day` (read only).
 
-    Two queries when someone is on (the rotation, the day); the calendar is only read
-    to say why nobody is. `/queueday who` answers in the ack, so this stays lean.
+    One query when someone is on (the day's people with their rotation's group); the
+    rotation and its calendar are only read to say why nobody is. `/queueday who`
+    answers in the ack, so this stays lean.
     """
+    on = queries.on_duty_by_name(session, team_id=team_id, name=rotation, day=day)
+    if on:
+        first = on[0]
+        grouped = first.queue_group and first.channel
+        session.rollback()
+        return QueueDay(
+            day,
+            tuple((p.user, p.name) for p in on),
+            None,
+            (first.queue_handle or default_handle(rotation)) if grouped else None,
+        )
     row = queries.rotation_of_team(session, team_id=team_id, name=rotation)
     if row is None or row.id is None:
         raise NotFound(f"There is no rotation called {rotation!r}.")

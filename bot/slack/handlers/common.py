@@ -23,12 +23,13 @@ def read(
     on_day: Callable[[R], date | None] | None = None,
     any_in_workspace: bool = False,
     theirs: bool = True,
+    keep_open: bool = False,
 ) -> tuple[R, uc.RotationRef]:
     """The typed request and the rotation it is about, dates read in that rotation.
 
     The line is read once against UTC's day to learn any rotation it names (and the
     day it is about), then again against the rotation's own day: "tomorrow" typed at
-    00:30 in Berlin is the Berlin tomorrow.
+    00:30 in Berlin is the Berlin tomorrow. `keep_open`: see uc.find_rotation.
     """
     first = _typed(parse_request(ctx.line, ctx.now.date()), kind)
     ref = uc.find_rotation(
@@ -41,6 +42,7 @@ def read(
         on_day=on_day(first) if on_day else None,
         any_in_workspace=any_in_workspace,
         theirs=theirs,
+        keep_open=keep_open,
     )
     if ref.today == ctx.now.date():
         return first, ref

@@ -17,7 +17,8 @@ from bot.slack.views.queue import schedule_message, stats_message, who_message
 def who(ctx: CommandContext) -> Message:
     """Who is on the queue today or on a date; posted in the channel."""
     with ctx.services.session() as session:
-        request, ref = read(ctx, session, Who, any_in_workspace=True)
+        # One transaction for both reads: who_is_on ends the one find_rotation began.
+        request, ref = read(ctx, session, Who, any_in_workspace=True, keep_open=True)
         on = uc.who_is_on(
             session, team_id=ctx.team_id, rotation=ref.name, day=request.day or ref.today
         )

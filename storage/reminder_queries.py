@@ -30,6 +30,7 @@ from storage.models import (
     ShownHighlight,
     Ticket,
     TicketState,
+    Workspace,
 )
 
 # Why a day's reminder was cancelled when its rotation's reminders were switched off;
@@ -68,14 +69,26 @@ def claim_due(
     lease_until: datetime,
     limit: int,
     user_id: str | None = None,
+    team_id: str | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` pending rows due by `due_by` whose lease (if any) ended by `wall`.
 
     `due_by` is the instant reminders are sent for (`remind --now` may name another);
     `wall` is the real current time, against which leases expire. With `user_id`, only
-    that person's DMs and the channel posts (the demo console shows one person's).
+    that person's DMs and the channel posts (the demo console shows one person's). With
+    `team_id`, only the rows of that workspace's rotations (OAuth mode: each workspace's
+    rows go out with its own token).
     """
     table = ReminderOutbox.__table__  # type: ignore[attr-defined]
+    of_team = (
+        table.c.rotation_id.in_(
+            sa_select(col(Rotation.id))
+            .join(Workspace, col(Workspace.id) == col(Rotation.workspace_id))
+            .where(col(Workspace.team_id) == team_id)
+        )
+        if team_id is not None
+        else table.c.id.is_not(None)
+    )
     due = (
         sa_select(table.c.id)
         .where(
@@ -85,6 +98,7 @@ def claim_due(
             or_(table.c.user_id == user_id, table.c.user_id.is_(None))
             if user_id is not None
             else table.c.id.is_not(None),
+            of_team,
         )
         .order_by(table.c.due_at, table.c.id)
         .limit(limit)
@@ -340,9 +354,10 @@ def rotations_with_channel(session: Session, *, workspace_id: int, channel: str)
 
 
 def members_missing_timezone(
-    session: Session, *, due_before: datetime, limit: int = 50
+    session: Session, *, due_before: datetime, limit: int = 50, team_id: str | None = None
 ) -> list[str]:
-    """Slack users with pending DMs due before `due_before` whose timezone is unknown."""
+    """Slack users with pending DMs due before `due_before` whose timezone is unknown
+    (only the workspace's, with `team_id`)."""
     query = (
         sa_select(Member.user_id)  # type: ignore[call-overload]
         .join(Assignment, col(Assignment.member_id) == Member.id)
@@ -355,6 +370,12 @@ def members_missing_timezone(
         .distinct()
         .limit(limit)
     )
+    if team_id is not None:
+        query = (
+            query.join(Rotation, col(Rotation.id) == col(Member.rotation_id))
+            .join(Workspace, col(Workspace.id) == col(Rotation.workspace_id))
+            .where(col(Workspace.team_id) == team_id)
+        )
     return [str(u) for u in session.execute(query).scalars()]
 
 

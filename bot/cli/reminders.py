@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.usecases.capture import NoteInput, NoteKind
-    from bot.worker.sender import Sender, WorkerConfig
+    from bot.worker.scheduler import Senders
+    from bot.worker.sender import WorkerConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +52,36 @@ def parse_instant(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
-    """Settings, database (upgraded) and Slack identity; refuses without SLACK_BOT_TOKEN."""
+def _sender(config: WorkerConfig) -> tuple[Senders, Engine]:
+    """Settings, database (upgraded) and Slack identity; refuses without SLACK_BOT_TOKEN.
+
+    In OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) there is no one token: each
+    pass sends every installed workspace's rows with its own (bot.worker.installs).
+    """
     from sqlalchemy.exc import OperationalError
 
     from bot.services import make_client
     from bot.settings import make_engine_from
     from bot.slack.app import SlackAuthError, identify
     from bot.slack.views.home import OPEN_SWAP
-    from bot.worker.sender import Sender, feed_lookup
+    from bot.worker.sender import Sender, SlackClient, feed_lookup
     from storage import migrate
     from storage.db import DatabaseURLError
 
     settings = load_settings()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    if not token:
+    client_id = settings.slack_client_id.get_secret_value() if settings.slack_client_id else ""
+    client_secret = (
+        settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
+    )
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise NotConfigured(
+            f"{missing} is not set: OAuth mode needs both SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (or neither, for one workspace with SLACK_BOT_TOKEN); see README"
+        )
+    oauth = bool(client_id and client_secret)
+    if not token and not oauth:
         raise NotConfigured("SLACK_BOT_TOKEN is not set; reminders are posted with it (see README)")
     secret = link_secret(settings)  # DMs carry feed links: never send them without
     try:
@@ -75,6 +91,34 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
         raise NotConfigured(str(exc)) from None
     except OperationalError as exc:
         raise click.ClickException(f"database error: {str(exc.orig).strip()}") from None
+    config = replace(
+        config, highlight_max_age=timedelta(days=settings.queueday_highlight_max_age_days)
+    )
+    feeds = feed_lookup(secret, settings.queueday_base_url)
+    if oauth:
+        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+        from slack_sdk.oauth.token_rotation import TokenRotator
+
+        from bot.worker.installs import WorkspaceSenders
+
+        def one_workspace(*, client: SlackClient, team_id: str) -> Sender:
+            return Sender(engine, client, team_id=team_id, config=config, feeds=feeds,
+                          swap_action=OPEN_SWAP, own_rows_only=True)  # fmt: skip
+
+        writer = engine.execution_options(sqlite_begin="immediate")  # as `serve`'s stores
+        log.info("Slack: OAuth installs in several workspaces (each with its own token)")
+        senders = WorkspaceSenders(
+            engine,
+            SQLAlchemyInstallationStore(client_id=client_id, engine=writer),
+            TokenRotator(
+                client_id=client_id,
+                client_secret=client_secret,
+                client=make_client(settings.slack_api_url),
+            ),
+            api_url=settings.slack_api_url,
+            make_sender=one_workspace,
+        )
+        return senders, engine
     client = make_client(settings.slack_api_url, token)
     try:
         identity = identify(client, token)
@@ -84,10 +128,8 @@ def _sender(config: WorkerConfig) -> tuple[Sender, Engine]:
         engine,
         client,
         team_id=identity.installation.team_id,
-        config=replace(
-            config, highlight_max_age=timedelta(days=settings.queueday_highlight_max_age_days)
-        ),
-        feeds=feed_lookup(secret, settings.queueday_base_url),
+        config=config,
+        feeds=feeds,
         swap_action=OPEN_SWAP,
     )
     return sender, engine
@@ -154,12 +196,22 @@ def remind(now_text: str, lease: float) -> None:
 
     as_of = parse_instant(now_text)
     configure_logging()
+    from bot.worker.scheduler import each
+    from bot.worker.sender import Sender
+
     sender, engine = _sender(WorkerConfig(lease=timedelta(seconds=lease)))
     try:
-        report = sender.run_once(as_of)
+        senders = each(sender)
+        lines = [(one.team_id, one.run_once(as_of).line()) for one in senders]
     finally:
         engine.dispose()
-    click.echo(f"reminders due by {as_of.isoformat()}: {report.line()}")
+    if len(lines) == 1 and isinstance(sender, Sender):
+        click.echo(f"reminders due by {as_of.isoformat()}: {lines[0][1]}")
+        return
+    for team_id, line in lines:  # OAuth mode: one line per installed workspace
+        click.echo(f"reminders due by {as_of.isoformat()} in {team_id}: {line}")
+    if not lines:
+        click.echo(f"reminders due by {as_of.isoformat()}: no workspace is installed")
 
 
 # --- importing tickets and highlights ------------------------------------------------

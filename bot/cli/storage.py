@@ -59,6 +59,24 @@ def current() -> None:
         )
 
 
+@db.command()
+@click.option("--team", required=True, help="The Slack team id (T…) whose data goes.")
+@click.option("--yes", is_flag=True, help="Do not ask; delete at once.")
+def purge(team: str, yes: bool) -> None:
+    """Delete one workspace and everything it has: rotations, people, days, links, audit,
+    its stored Slack install (OAuth mode). Take a `queueday export` first to keep a copy."""
+    from bot.usecases.installs import purge_workspace
+
+    team = team.strip()
+    if not team or len(team) > 32 or not team.isalnum():
+        raise BadInput(f"--team: {team[:40]!r} is not a Slack team id like T0123ABCD")
+    if not yes:
+        click.confirm(f"Delete every row of workspace {team}? This cannot be undone", abort=True)
+    with database() as engine, Session(engine, expire_on_commit=False) as session:
+        deleted = purge_workspace(session, team_id=team)
+    click.echo(f"deleted workspace {team}: {plural(deleted, 'row')}")
+
+
 @click.group("import")
 def import_group() -> None:
     """Bring data in from other tools."""

@@ -53,6 +53,7 @@ DEFAULT_SCOPES = (
     "usergroups:write",
     "channels:write.topic",
     "groups:write.topic",
+    "users.profile:read",
 )
 # A rotated bot token lasts 12 hours; it is refreshed when a request finds it within
 # this many minutes of expiring (Bolt's default).

@@ -158,9 +158,11 @@ def claim(
     lease: timedelta,
     limit: int,
     user: str | None = None,
+    team_id: str | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` due rows for `worker` until `wall + lease` (one transaction);
-    only `user`'s DMs and the channel posts when `user` is given."""
+    only `user`'s DMs and the channel posts when `user` is given, only the workspace's
+    rows when `team_id` is."""
     write_transaction(session)
     try:
         rows = reminder_queries.claim_due(
@@ -171,6 +173,7 @@ def claim(
             lease_until=wall + lease,
             limit=limit,
             user_id=user,
+            team_id=team_id,
         )
         session.commit()
     except BaseException:
@@ -604,8 +607,13 @@ def note_channel(session: Session, *, row_id: int, worker: str, channel: str) ->
     )
 
 
-def members_needing_timezone(session: Session, *, now: datetime) -> list[str]:
-    """Slack users with reminders due in the next days whose timezone is unknown."""
-    users = reminder_queries.members_missing_timezone(session, due_before=now + timedelta(days=3))
+def members_needing_timezone(
+    session: Session, *, now: datetime, team_id: str | None = None
+) -> list[str]:
+    """Slack users with reminders due in the next days whose timezone is unknown (only the
+    workspace's, with `team_id`)."""
+    users = reminder_queries.members_missing_timezone(
+        session, due_before=now + timedelta(days=3), team_id=team_id
+    )
     session.rollback()
     return users

@@ -16,9 +16,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# One workspace's Sender, or (OAuth mode, bot.worker.installs) what gives each pass the
+# Senders of every installed workspace, each with its own token.
+Senders = Sender | Callable[[], list[Sender]]
+
+
+def each(senders: Senders) -> list[Sender]:
+    """The Senders of this pass."""
+    return [senders] if isinstance(senders, Sender) else senders()
+
 
 def make_scheduler(
-    sender: Sender,
+    sender: Senders,
     *,
     interval: float,
     timeoff_every: float | None = None,
@@ -40,7 +49,8 @@ def make_scheduler(
     scheduler = BlockingScheduler(timezone=UTC)
 
     def tick() -> None:
-        sender.run_once(datetime.now(UTC))
+        for one in each(sender):
+            one.run_once(datetime.now(UTC))
 
     def every(seconds: float, job: Callable[[], None], job_id: str, name: str) -> None:
         scheduler.add_job(
@@ -72,40 +82,40 @@ def make_scheduler(
     return scheduler
 
 
-def check_departures_now(sender: Sender) -> None:
+def check_departures_now(sender: Senders) -> None:
     """The daily deactivation check (bot.worker.departures); safe twice: a second run
     finds the memberships already ended."""
     from bot.usecases.errors import UseCaseError
     from bot.worker.departures import check_departures
 
-    try:
-        check_departures(
-            sender.engine, sender.client, team_id=sender.team_id, now=datetime.now(UTC)
-        )
-    except UseCaseError as exc:
-        log.info("deactivation check skipped: %s", exc.message)
+    for one in each(sender):
+        try:
+            check_departures(one.engine, one.client, team_id=one.team_id, now=datetime.now(UTC))
+        except UseCaseError as exc:
+            log.info("deactivation check skipped in %s: %s", one.team_id, exc.message)
 
 
-def sync_timeoff(sender: Sender, allow_private_urls: bool) -> None:
+def sync_timeoff(sender: Senders, allow_private_urls: bool) -> None:
     """One time-off sync (bot.worker.timeoff); two workers doing it at once is safe: each
     feed is applied under the rotation's lock, so the second finds nothing to change."""
     from bot.usecases.errors import UseCaseError
     from bot.worker.timeoff import sync_pass
 
-    try:
-        sync_pass(
-            sender.engine,
-            sender.client,
-            team_id=sender.team_id,
-            now=datetime.now(UTC),
-            allow_private=allow_private_urls,
-        )
-    except UseCaseError as exc:  # e.g. the workspace has no rotations yet
-        log.info("time-off sync skipped: %s", exc.message)
+    for one in each(sender):
+        try:
+            sync_pass(
+                one.engine,
+                one.client,
+                team_id=one.team_id,
+                now=datetime.now(UTC),
+                allow_private=allow_private_urls,
+            )
+        except UseCaseError as exc:  # e.g. the workspace has no rotations yet
+            log.info("time-off sync skipped in %s: %s", one.team_id, exc.message)
 
 
 def run_worker(
-    sender: Sender,
+    sender: Senders,
     *,
     interval: float,
     timeoff_every: float | None = None,
@@ -133,5 +143,6 @@ def run_worker(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("reminder worker %s: a pass every %.0f s", sender.worker, interval)
+    name = sender.worker if isinstance(sender, Sender) else "for every installed workspace"
+    log.info("reminder worker %s: a pass every %.0f s", name, interval)
     scheduler.start()

@@ -139,6 +139,7 @@ class Sender:
         swap_action: str = "",
         pacer: Pacer | None = None,
         only_user: str | None = None,
+        own_rows_only: bool = False,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -151,6 +152,9 @@ class Sender:
         # Turns in the database, shared by every worker process (bot.worker.pacing).
         self.pacer = pacer or SharedPacer(engine, config.channel_interval, team_id=team_id)
         self.only_user = only_user  # the demo console: one person's DMs (and channel posts)
+        # OAuth mode: one Sender per workspace, each sending only its own rows with its
+        # own token (bot.worker.installs).
+        self.own_rows_only = own_rows_only
         self._dms: dict[str, str] = {}
         self._tz_tried: set[str] = set()
         self._links: dict[tuple[str, str], Sequence[FeedLinkView]] = {}
@@ -200,6 +204,7 @@ class Sender:
                     lease=self.config.lease,
                     limit=self.config.batch,
                     user=self.only_user,
+                    team_id=self.team_id if self.own_rows_only else None,
                 )
                 if not claimed:
                     break
@@ -385,7 +390,9 @@ class Sender:
         """Ask Slack for the timezone of people whose reminders are due soon."""
         users = [
             u
-            for u in delivery.members_needing_timezone(session, now=as_of)
+            for u in delivery.members_needing_timezone(
+                session, now=as_of, team_id=self.team_id if self.own_rows_only else None
+            )
             if u not in self._tz_tried
         ]
         for user in users:

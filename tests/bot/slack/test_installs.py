@@ -67,6 +67,7 @@ class Stack:
     fake: FakeSlack
     server: RunningServer
     engine: Engine
+    url: str
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -114,7 +115,7 @@ class _stack:
         self.server = start_server(
             self.fake, self.workdir, DATABASE_URL=self.url, **oauth_env(self.fake)
         )
-        return Stack(self.fake, self.server, self.engine)
+        return Stack(self.fake, self.server, self.engine, self.url)
 
     def __exit__(self, *exc: object) -> None:
         self.server.stop()
@@ -548,3 +549,37 @@ def test_serve_says_what_oauth_mode_lacks(tmp_path: Path, overrides: dict[str, s
     assert done.returncode == 2, done.stderr
     assert named in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_the_worker_sends_each_workspaces_reminders_with_its_own_token(installed: Stack) -> None:
+    """`queueday remind --now` in OAuth mode: no SLACK_BOT_TOKEN; every workspace's rows
+    go out with its own token, and an uninstalled workspace's are not sent at all."""
+    stack = installed
+    teams = {team: install_for(stack, team, team.title()) for team in ("T0WKA", "T0WKB", "T0WKC")}
+    people: dict[str, set[str]] = {}
+    for team in teams:
+        admin, others = f"U0{team[3:]}ADM", [f"U0{team[3:]}P{n}" for n in range(3)]
+        with stack.session() as session:
+            uc.create_rotation(session, team_id=team, actor=admin, actor_name="Admin",
+                               now=datetime.now(UTC), name="desk", channel=f"C{team}")  # fmt: skip
+        seed_people(stack, team, "desk", admin, others)
+        people[team] = {admin, *others, f"C{team}"}
+    assert uninstall_event(stack, "T0WKC") == 200
+    env = serve_env(stack.fake, stack.server.log_path.parent, DATABASE_URL=stack.url,
+                    **oauth_env(stack.fake))  # fmt: skip
+    later = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0).isoformat()
+    done = subprocess.run(
+        [*serve_command(9)[:3], "remind", "--now", later],
+        cwd=stack.server.log_path.parent, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "in T0WKA:" in done.stdout and "in T0WKB:" in done.stdout
+    assert "T0WKC" not in done.stdout
+    for team in ("T0WKA", "T0WKB"):
+        sent = [c for c in stack.fake.calls(about=people[team]) if c.method != "response_url"]
+        assert sent, f"nothing was sent in {team}"
+        wrong = [
+            (c.method, c.params) for c in sent if c.token not in stack.fake.oauth.tokens_of(team)
+        ]
+        assert not wrong, (team, wrong)
+    assert not [c for c in stack.fake.calls(about=people["T0WKC"]) if c.method != "response_url"]

@@ -172,6 +172,7 @@ def worker(interval: float, batch: int, lease: float) -> None:
             timeoff_every=settings.queueday_timeoff_sync_minutes * 60.0,
             allow_private_urls=settings.queueday_allow_private_urls,
             departures_every=24 * 3600.0,  # users.info for the coming week's people
+            timeoff_secret=link_secret(settings),  # opens the calendar URLs sealed at rest
         )
     finally:
         engine.dispose()

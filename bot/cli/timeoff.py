@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 from sqlmodel import Session
 
-from bot.cli.common import BadInput, database, load_settings, team_for
+from bot.cli.common import BadInput, database, link_secret, load_settings, team_for
 from bot.usecases.access import SYSTEM
 from bot.usecases.timeoff_feeds import (
     SyncReport,
@@ -42,8 +42,12 @@ def feed() -> None:
 @click.argument("url")
 @_TEAM
 def feed_add(rotation: str, url: str, team: str | None) -> None:
-    """Subscribe ROTATION to the iCalendar feed at URL (https://; it is not fetched yet)."""
+    """Subscribe ROTATION to the iCalendar feed at URL (https://; it is not fetched yet).
+
+    The URL is stored encrypted with a key derived from QUEUEDAY_SECRET_KEY.
+    """
     settings = load_settings(BadInput)
+    secret = link_secret(settings)
     with database() as engine, Session(engine, expire_on_commit=False) as session:
         info = add_time_off_feed(
             session,
@@ -53,6 +57,7 @@ def feed_add(rotation: str, url: str, team: str | None) -> None:
             now=datetime.now(UTC),
             url=url,
             allow_private=settings.queueday_allow_private_urls,
+            secret=secret,
         )
     click.echo(f"{info.id}\t{info.rotation}\t{info.hint}")
     click.echo("added; `queueday timeoff sync` (or the worker) reads it", err=True)
@@ -129,6 +134,7 @@ def sync(rotation: str | None, team: str | None, timeout: float) -> None:
             rotation=rotation,
             allow_private=settings.queueday_allow_private_urls,
             timeout=timeout,
+            secret=link_secret(settings),
         )
     for report in reports:
         click.echo(_line(report))

@@ -28,6 +28,7 @@ from bot.usecases.access import (
 )
 from bot.usecases.days import booking_limit, replan_days
 from bot.usecases.errors import Conflict, InvalidInput, NotFound, UseCaseError
+from bot.usecases.sealing import SealError, is_sealed, seal, unseal
 from bot.usecases.time_off import (
     LONGEST_BOOKING_DAYS,
     Preloaded,
@@ -108,8 +109,12 @@ def add_time_off_feed(
     now: datetime,
     url: str,
     allow_private: bool,
+    secret: str | None = None,
 ) -> FeedInfo:
-    """Subscribe a rotation to a feed of absences (admins only); nothing is fetched yet."""
+    """Subscribe a rotation to a feed of absences (admins only); nothing is fetched yet.
+
+    The URL is stored sealed with `secret` (QUEUEDAY_SECRET_KEY; none: as it is).
+    """
     check_now(now)
     url = url.strip()
     try:
@@ -121,7 +126,7 @@ def add_time_off_feed(
         require_admin(session, row, actor, "add a time-off calendar")
         assert row.id is not None
         existing = timeoff_queries.feeds_of(session, rotation_ids=[row.id])
-        if any(feed.url == url for feed in existing):
+        if any(same_url(feed.url, url, secret) for feed in existing):
             raise Conflict(f"{row.name} already syncs that calendar.")
         if len(existing) >= MAX_FEEDS_PER_ROTATION:
             raise InvalidInput(
@@ -129,7 +134,11 @@ def add_time_off_feed(
                 "remove one first."
             )
         feed = TimeOffFeed(
-            rotation_id=row.id, url=url, hint=url_hint(url), created_by=actor, created_at=now
+            rotation_id=row.id,
+            url=seal(url, secret),
+            hint=url_hint(url),
+            created_by=actor,
+            created_at=now,
         )
         session.add(feed)
         session.flush()
@@ -203,6 +212,14 @@ def remove_time_off_feed(
     return info, tuple(cancelled)
 
 
+def same_url(stored: str, url: str, secret: str | None) -> bool:
+    """True if a stored (perhaps sealed) URL is `url`; one that cannot be opened is not."""
+    try:
+        return unseal(stored, secret) == url
+    except SealError:
+        return False
+
+
 def _rotations(session: Session, team_id: str, rotation: str | None) -> list[Rotation]:
     if rotation is not None:
         return [load_rotation(session, team_id=team_id, name=rotation)]
@@ -233,6 +250,7 @@ class _Target:
     etag: str | None
     last_modified: str | None
     scopes: tuple[_Scope, ...]
+    unreadable: str | None = None  # why the stored URL cannot be opened (sealing)
 
 
 def _scope(session: Session, row: Rotation, now: datetime) -> _Scope:
@@ -240,15 +258,27 @@ def _scope(session: Session, row: Rotation, now: datetime) -> _Scope:
     return _Scope(row.name, ZoneInfo(row.timezone), today, booking_limit(session, row, today)[0])
 
 
-def _target(feed: TimeOffFeed, rotation: str, scopes: list[_Scope]) -> _Target:
+def _target(
+    session: Session, feed: TimeOffFeed, rotation: str, scopes: list[_Scope], secret: str | None
+) -> _Target:
+    """What to fetch; a URL stored before sealing is sealed now (with a key to do it)."""
     assert feed.id is not None
+    if secret is not None and not is_sealed(feed.url):
+        feed.url = seal(feed.url, secret)
+        session.add(feed)
+    try:
+        url, unreadable = unseal(feed.url, secret), None
+    except SealError as exc:
+        url, unreadable = "", f"{feed.hint}: {exc}"
     return _Target(
-        feed.id, rotation, feed.owner, feed.hint, feed.url, feed.etag, feed.last_modified,
-        tuple(scopes),
+        feed.id, rotation, feed.owner, feed.hint, url, feed.etag, feed.last_modified,
+        tuple(scopes), unreadable,
     )  # fmt: skip
 
 
-def _targets(session: Session, team_id: str, rotation: str | None, now: datetime) -> list[_Target]:
+def _targets(
+    session: Session, team_id: str, rotation: str | None, now: datetime, secret: str | None
+) -> list[_Target]:
     """The rotations' feeds, then the personal calendars of their people."""
     rows = _rotations(session, team_id, rotation)
     targets = []
@@ -256,7 +286,7 @@ def _targets(session: Session, team_id: str, rotation: str | None, now: datetime
         assert row.id is not None
         scope = _scope(session, row, now)
         for feed in timeoff_queries.feeds_of(session, rotation_ids=[row.id]):
-            targets.append(_target(feed, row.name, [scope]))
+            targets.append(_target(session, feed, row.name, [scope], secret))
     workspace = load_workspace(session, team_id=team_id)
     assert workspace.id is not None
     names = {r.name for r in rows}
@@ -270,7 +300,8 @@ def _targets(session: Session, team_id: str, rotation: str | None, now: datetime
             )
         ]  # fmt: skip
         if rotation is None or names & {r.name for r in theirs}:
-            targets.append(_target(feed, "", [_scope(session, r, now) for r in theirs]))
+            scopes = [_scope(session, r, now) for r in theirs]
+            targets.append(_target(session, feed, "", scopes, secret))
     return targets
 
 
@@ -281,9 +312,11 @@ def sync_time_off(
     now: datetime,
     fetch: Fetcher,
     rotation: str | None = None,
+    secret: str | None = None,
 ) -> list[SyncReport]:
     """Sync every feed of one rotation (or of all of them) and the personal calendars of
-    their people; one report per feed.
+    their people; one report per feed. `secret` opens the sealed URLs (and seals those
+    stored before sealing).
 
     A feed that cannot be fetched or read changes nothing; its admins (or, for a
     personal calendar, its owner) are named in `tell_admins` the first time it fails
@@ -291,9 +324,12 @@ def sync_time_off(
     """
     check_now(now)
     with unit_of_work(session):
-        targets = _targets(session, team_id, rotation, now)
+        targets = _targets(session, team_id, rotation, now, secret)
     reports = []
     for target in targets:  # the network, then the transaction: no lock held while waiting
+        if target.unreadable is not None:
+            reports.append(_failed(session, team_id, target, target.unreadable, now))
+            continue
         try:
             got = fetch(target.url, target.etag, target.last_modified)
             absences = _read(got, target) if got.modified else None

@@ -15,8 +15,9 @@ from sqlmodel import Session
 from bot.usecases import audit
 from bot.usecases.access import check_now, load_workspace, local_today
 from bot.usecases.errors import Conflict, InvalidInput, NotFound
+from bot.usecases.sealing import seal
 from bot.usecases.time_off import TimeOffResult, _cancel
-from bot.usecases.timeoff_feeds import FeedInfo
+from bot.usecases.timeoff_feeds import FeedInfo, same_url
 from bot.usecases.timeoff_fetch import check_url, url_hint
 from bot.usecases.transaction import unit_of_work
 from storage import queries, timeoff_queries
@@ -66,9 +67,17 @@ def my_calendars(session: Session, *, team_id: str, user: str) -> list[FeedInfo]
 
 
 def add_my_calendar(
-    session: Session, *, team_id: str, actor: str, now: datetime, url: str, allow_private: bool
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    now: datetime,
+    url: str,
+    allow_private: bool,
+    secret: str | None = None,
 ) -> FeedInfo:
-    """Add one's own out-of-office calendar; it is read at the next sync."""
+    """Add one's own out-of-office calendar; it is read at the next sync. The URL is
+    stored sealed with `secret` (QUEUEDAY_SECRET_KEY; none: as it is)."""
     check_now(now)
     url = url.strip()
     try:
@@ -83,14 +92,14 @@ def add_my_calendar(
         ):
             raise NotFound("You are not in any rotation, so there is no day to keep free.")
         mine = timeoff_queries.personal_feeds(session, workspace_id=workspace.id, owner=actor)
-        if any(feed.url == url for feed in mine):
+        if any(same_url(feed.url, url, secret) for feed in mine):
             raise Conflict("You have already added that calendar.")
         if len(mine) >= MAX_PER_PERSON:
             raise InvalidInput(
                 f"You already have {MAX_PER_PERSON} out-of-office calendars; remove one first."
             )
         feed = TimeOffFeed(
-            workspace_id=workspace.id, owner=actor, url=url, hint=url_hint(url),
+            workspace_id=workspace.id, owner=actor, url=seal(url, secret), hint=url_hint(url),
             created_by=actor, created_at=now,
         )  # fmt: skip
         session.add(feed)

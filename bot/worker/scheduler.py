@@ -33,6 +33,7 @@ def make_scheduler(
     timeoff_every: float | None = None,
     allow_private_urls: bool = False,
     departures_every: float | None = None,
+    timeoff_secret: str | None = None,
 ) -> BlockingScheduler:
     """The worker's scheduler: an interval job sending what is due at each run, and the
     time-off sync and the deactivation check when their intervals are given.
@@ -68,7 +69,7 @@ def make_scheduler(
     if timeoff_every is not None:
         every(
             timeoff_every,
-            partial(sync_timeoff, sender, allow_private_urls),
+            partial(sync_timeoff, sender, allow_private_urls, timeoff_secret),
             "timeoff",
             "sync time-off calendars",
         )
@@ -95,9 +96,10 @@ def check_departures_now(sender: Senders) -> None:
             log.info("deactivation check skipped in %s: %s", one.team_id, exc.message)
 
 
-def sync_timeoff(sender: Senders, allow_private_urls: bool) -> None:
+def sync_timeoff(sender: Senders, allow_private_urls: bool, secret: str | None = None) -> None:
     """One time-off sync (bot.worker.timeoff); two workers doing it at once is safe: each
-    feed is applied under the rotation's lock, so the second finds nothing to change."""
+    feed is applied under the rotation's lock, so the second finds nothing to change.
+    `secret` (QUEUEDAY_SECRET_KEY) opens the calendar URLs sealed at rest."""
     from bot.usecases.errors import UseCaseError
     from bot.worker.timeoff import sync_pass
 
@@ -109,6 +111,7 @@ def sync_timeoff(sender: Senders, allow_private_urls: bool) -> None:
                 team_id=one.team_id,
                 now=datetime.now(UTC),
                 allow_private=allow_private_urls,
+                secret=secret,
             )
         except UseCaseError as exc:  # e.g. the workspace has no rotations yet
             log.info("time-off sync skipped in %s: %s", one.team_id, exc.message)
@@ -121,6 +124,7 @@ def run_worker(
     timeoff_every: float | None = None,
     allow_private_urls: bool = False,
     departures_every: float | None = None,
+    timeoff_secret: str | None = None,
 ) -> None:
     """Run passes every `interval` seconds until SIGINT or SIGTERM.
 
@@ -135,6 +139,7 @@ def run_worker(
         timeoff_every=timeoff_every,
         allow_private_urls=allow_private_urls,
         departures_every=departures_every,
+        timeoff_secret=timeoff_secret,
     )
 
     def stop(signum: int, _frame: object) -> None:

@@ -64,8 +64,10 @@ def sync_pass(
     allow_private: bool,
     rotation: str | None = None,
     timeout: float = TIMEOUT_SECONDS,
+    secret: str | None = None,
 ) -> list[SyncReport]:
-    """Sync the workspace's calendars; DM through `client` (None: nobody is told)."""
+    """Sync the workspace's calendars; DM through `client` (None: nobody is told).
+    `secret` (QUEUEDAY_SECRET_KEY) opens the URLs sealed at rest."""
     with Session(engine, expire_on_commit=False) as session:
         reports = sync_time_off(
             session,
@@ -73,6 +75,7 @@ def sync_pass(
             now=now,
             rotation=rotation,
             fetch=feed_fetcher(allow_private=allow_private, timeout=timeout),
+            secret=secret,
         )
     for report in reports:
         if report.error is not None:

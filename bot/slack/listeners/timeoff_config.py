@@ -109,6 +109,7 @@ def add_feed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebCl
             info = add_time_off_feed(
                 session, team_id=str(team), rotation=rotation, actor=user,
                 now=services.clock(), url=url, allow_private=services.allow_private_urls,
+                secret=services.secret_key,
             )  # fmt: skip
             feeds = list_time_off_feeds(session, team_id=str(team), rotation=rotation, actor=user)
         except uc.UseCaseError as exc:
@@ -156,7 +157,7 @@ def add_mine(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebCl
         try:
             info = add_my_calendar(
                 session, team_id=team, actor=user, now=services.clock(), url=url,
-                allow_private=services.allow_private_urls,
+                allow_private=services.allow_private_urls, secret=services.secret_key,
             )  # fmt: skip
         except uc.UseCaseError as exc:
             ack(response_action="errors", errors={views.URL_BLOCK: modal_error(exc.message)})

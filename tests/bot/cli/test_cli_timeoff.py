@@ -107,8 +107,9 @@ def test_add_list_sync_dm_and_remove(seeded: str, ics: IcsServer, fake: FakeSlac
 
     engine = make_engine(seeded)
     with Session(engine) as session:
-        feed_id = session.exec(select(TimeOffFeed.id)).one()
+        feed_id, stored = session.exec(select(TimeOffFeed.id, TimeOffFeed.url)).one()
     engine.dispose()
+    assert stored.startswith("fernet:") and "S3CR3T" not in stored  # sealed at rest
     removed = run("timeoff", "feed", "remove", "--rotation", "support", str(feed_id))
     assert removed.exit_code == 0 and "1 absences cancelled" in removed.output
     assert "no time-off calendars" in run("timeoff", "feed", "list").output

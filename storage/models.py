@@ -323,6 +323,12 @@ class SwapRequest(SQLModel, table=True):
     # The day the counterpart gives in return (swaps only).
     counterpart_assignment_id: int | None = Field(default=None, foreign_key="assignments.id")
     counterpart_revision: int | None = None
+    # A whole two-day stint moves: the second day of the requester's (and, for a swap,
+    # of the counterpart's) stint, the working day after the first (bot.usecases.swaps).
+    second_assignment_id: int | None = Field(default=None, foreign_key="assignments.id")
+    second_revision: int | None = None
+    counterpart_second_assignment_id: int | None = Field(default=None, foreign_key="assignments.id")
+    counterpart_second_revision: int | None = None
     note: str = ""
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -248,7 +248,9 @@ def open_requests_touching(
     query = select(SwapRequest).where(
         SwapRequest.state == RequestState.OPEN,
         col(SwapRequest.assignment_id).in_(ids)
-        | col(SwapRequest.counterpart_assignment_id).in_(ids),
+        | col(SwapRequest.counterpart_assignment_id).in_(ids)
+        | col(SwapRequest.second_assignment_id).in_(ids)
+        | col(SwapRequest.counterpart_second_assignment_id).in_(ids),
     )
     if for_update:
         query = _locked(query)

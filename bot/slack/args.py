@@ -13,7 +13,7 @@ from datetime import date, time
 from enum import StrEnum
 
 from bot.slack.commands import CommandError, CommandLine
-from bot.slack.dates import DateError, DayRange, parse_day, take_range
+from bot.slack.dates import DateError, DayRange, parse_day, parse_range, take_range
 from bot.slack.text import (
     ChannelRef,
     Link,
@@ -89,6 +89,7 @@ class Swap:
     person: UserRef
     their_day: date | None = None
     owner: UserRef | None = None  # an admin swapping for someone: `swap jan 12 of @ben with @cleo`
+    my_through: date | None = None  # a whole stint: `swap jan 12..jan 13 with @cleo`
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Cover:
     day: date | None  # None: `my next day`
     person: UserRef | None = None
     owner: UserRef | None = None  # an admin acting for someone: `cover jan 12 for @ben [@cleo]`
+    through: date | None = None  # a whole stint: `cover jan 12..jan 13`
 
 
 @dataclass(frozen=True)
@@ -308,10 +310,10 @@ def _swap(args: list[Token], today: date) -> Request:
         before.pop()
     if not before:
         raise _Refusal("say which of your days to swap first, e.g. `swap jan 12 with @ada`")
-    my_day = _my_day(before, today)
+    my_day, through = _my_days(before, today)
     after = _words(args[at + 1 :], "their date")
     their_day = parse_day(" ".join(after), today) if after else None
-    return Swap(my_day, as_user(args[at]), their_day)
+    return Swap(my_day, as_user(args[at]), their_day, my_through=through)
 
 
 def _cover(args: list[Token], today: date) -> Request:
@@ -323,7 +325,8 @@ def _cover(args: list[Token], today: date) -> Request:
     words = _words(args[:-1] if person is not None else args, "the date")
     if not words:
         raise _Refusal("say which of your days needs cover, e.g. `cover jan 12 @ada`")
-    return Cover(_my_day(words, today), as_user(person) if person is not None else None)
+    day, through = _my_days(words, today)
+    return Cover(day, as_user(person) if person is not None else None, through=through)
 
 
 # One's own next queue day, whatever its date: what a README or a habit can name on any day.
@@ -335,6 +338,15 @@ def _my_day(words: list[str], today: date) -> date | None:
     if tuple(w.lower() for w in words) == MY_NEXT_DAY:
         return None
     return parse_day(" ".join(words), today)
+
+
+def _my_days(words: list[str], today: date) -> tuple[date | None, date | None]:
+    """The asker's day, and the last day of a two-day stint written as a range
+    (`jan 12..jan 13`); the use case checks that the two days are one stint."""
+    if tuple(w.lower() for w in words) == MY_NEXT_DAY:
+        return None, None
+    days = parse_range(" ".join(words), today)
+    return days.start, days.end if days.end != days.start else None
 
 
 # The day of the person an admin acts for, when it is their next one: `cover next day for @ben`.

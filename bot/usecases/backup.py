@@ -219,6 +219,15 @@ def export_data(session: Session, *, now: datetime, rotation: str | None = None)
                 if s.counterpart_assignment_id
                 else None,
                 "counterpart_revision": s.counterpart_revision,
+                # A whole two-day stint: the second day of each side (same people).
+                "second_date": _d(assignments[s.second_assignment_id].day)
+                if s.second_assignment_id
+                else None,
+                "second_revision": s.second_revision,
+                "counterpart_second_date": _d(assignments[s.counterpart_second_assignment_id].day)
+                if s.counterpart_second_assignment_id
+                else None,
+                "counterpart_second_revision": s.counterpart_second_revision,
                 "note": s.note,
                 "created_at": s.created_at.isoformat(),
                 "expires_at": s.expires_at.isoformat() if s.expires_at else None,
@@ -588,6 +597,14 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
             else None
         )
         counterpart = r.opt_text("counterpart")
+        second = (  # exports before stint requests have neither second day
+            assignment_of(r, rot, "second_date", "user") if r.opt_text("second_date") else None
+        )
+        theirs_second = (
+            assignment_of(r, rot, "counterpart_second_date", "counterpart_user")
+            if r.opt_text("counterpart_second_date")
+            else None
+        )
         session.add(
             SwapRequest(
                 rotation_id=rot.id or 0,
@@ -599,6 +616,12 @@ def _restore(session: Session, data: Json) -> dict[str, int]:
                 counterpart_id=member_of(r, rot, "counterpart").id if counterpart else None,
                 counterpart_assignment_id=theirs.id if theirs else None,
                 counterpart_revision=r.raw("counterpart_revision"),
+                second_assignment_id=second.id if second else None,
+                second_revision=r.raw("second_revision") if second else None,
+                counterpart_second_assignment_id=theirs_second.id if theirs_second else None,
+                counterpart_second_revision=(
+                    r.raw("counterpart_second_revision") if theirs_second else None
+                ),
                 note=r.text("note"),
                 created_at=r.instant("created_at"),
                 expires_at=r.opt_instant("expires_at"),

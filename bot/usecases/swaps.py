@@ -4,12 +4,16 @@ A swap trades two people's days; a cover hands one person's day to someone else,
 then has one day more than their share and gets it back from the ledger in a later
 plan. Accepting re-checks everything against the current rows (the days may have
 changed since the request) and applies both halves in one transaction.
+
+A request may move a whole two-day stint (`through`: the stint's second day, the working
+day after the first): a swap then trades it for a stint of the counterpart's, two days
+for two, so every count stays as it was; a cover hands over both days.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -54,6 +58,9 @@ class RequestInfo:
     counterpart: str | None
     counterpart_day: date | None
     expires_at: datetime | None
+    # A whole stint: the second day of the requester's and of the counterpart's stint.
+    through: date | None = None
+    counterpart_through: date | None = None
 
 
 def _info(
@@ -63,8 +70,18 @@ def _info(
     counterpart: Member | None,
     day: date,
     counterpart_day: date | None,
+    session: Session | None = None,
 ) -> RequestInfo:
     assert request.id is not None
+    through = counterpart_through = None
+    if session is not None and request.second_assignment_id is not None:
+        second = queries.assignment_by_id(session, assignment_id=request.second_assignment_id)
+        through = second.day if second else None
+    if session is not None and request.counterpart_second_assignment_id is not None:
+        theirs = queries.assignment_by_id(
+            session, assignment_id=request.counterpart_second_assignment_id
+        )
+        counterpart_through = theirs.day if theirs else None
     return RequestInfo(
         id=request.id,
         rotation=rotation.name,
@@ -75,6 +92,93 @@ def _info(
         counterpart=counterpart.user_id if counterpart else None,
         counterpart_day=counterpart_day,
         expires_at=request.expires_at,
+        through=through,
+        counterpart_through=counterpart_through,
+    )
+
+
+def _next_working_day(session: Session, rotation: Rotation, day: date) -> date:
+    """The working day after `day` (a stint may cross a weekend or a holiday)."""
+    calendar = work_calendar(session, rotation)
+    following = day + timedelta(days=1)
+    for _ in range(31):  # a month of closed days is the longest any calendar here has
+        if calendar.is_working(following):
+            return following
+        following += timedelta(days=1)
+    raise Conflict(f"There is no working day within a month after {day.isoformat()}.")
+
+
+def _stint_second(
+    session: Session, rotation: Rotation, member: Member, day: date, through: date
+) -> Assignment:
+    """The second day of `member`'s stint that starts on `day` and ends on `through`."""
+    expected = _next_working_day(session, rotation, day)
+    if through != expected:
+        raise InvalidInput(
+            f"A stint is two consecutive working days: {day.isoformat()} and "
+            f"{expected.isoformat()}, not {through.isoformat()}."
+        )
+    return _published_day(session, rotation, member, through)
+
+
+def _stints(
+    session: Session, rotation: Rotation, member: Member, today: date
+) -> list[tuple[Assignment, Assignment]]:
+    """`member`'s two-day stints from today on: their published days paired from the
+    first on, two consecutive working days each, as the planner and its warnings read
+    them (of three days in a row, the first two are the stint)."""
+    assert rotation.id is not None
+    rows = [
+        a
+        for a in queries.assignments_of(
+            session, rotation_id=rotation.id, first=today, states=(AssignmentState.PUBLISHED,)
+        )
+        if a.member_id == member.id
+    ]
+    found = []
+    k = 0
+    while k + 1 < len(rows):
+        if _next_working_day(session, rotation, rows[k].day) == rows[k + 1].day:
+            found.append((rows[k], rows[k + 1]))
+            k += 2
+        else:
+            k += 1
+    return found
+
+
+def _stint_of(
+    session: Session, rotation: Rotation, member: Member, day: date, today: date
+) -> tuple[Assignment, Assignment]:
+    """`member`'s two-day stint that `day` belongs to."""
+    _published_day(session, rotation, member, day)
+    for first, second in _stints(session, rotation, member, today):
+        if day in (first.day, second.day):
+            return first, second
+    raise Conflict(
+        f"<@{member.user_id}>'s day {day.isoformat()} is not part of a two-day stint; "
+        "swap one day for one day instead."
+    )
+
+
+def _nearest_stint_to_take(
+    session: Session, rotation: Rotation, owner: Member, taker: Member, near: date, today: date
+) -> tuple[Assignment, Assignment]:
+    """The owner's two-day stint from today on nearest to `near` that `taker` could
+    take whole and that no open request already offers."""
+    stints = _stints(session, rotation, owner, today)
+    for first, second in sorted(stints, key=lambda p: (abs((p[0].day - near).days), p[0].day)):
+        if first.day == near:
+            continue
+        try:
+            for row in (first, second):
+                _check_can_take(session, rotation, taker, row.day)
+            _no_open_request(session, [first, second])
+        except Conflict:
+            continue
+        return first, second
+    raise Conflict(
+        f"<@{owner.user_id}> has no upcoming two-day stint you could take in return; "
+        "ask them to cover yours instead."
     )
 
 
@@ -160,12 +264,15 @@ def request_swap(
     counterpart_day: date | None = None,
     expires_at: datetime | None = None,
     note: str = "",
+    through: date | None = None,
 ) -> RequestInfo:
     """Ask `counterpart` to trade their `counterpart_day` for the actor's `day` (None: the
     actor's next day).
 
     Without `counterpart_day`, their upcoming day nearest to `day` that the actor could
-    take is offered in return.
+    take is offered in return. With `through` (the working day after `day`), the
+    actor's whole two-day stint is traded for a stint of theirs: the one `counterpart_day`
+    is part of, or their upcoming stint nearest to `day` that the actor could take.
     """
     return _request(
         session,
@@ -179,6 +286,7 @@ def request_swap(
         expires_at=expires_at,
         note=note,
         kind=RequestKind.SWAP,
+        through=through,
     )
 
 
@@ -194,9 +302,10 @@ def request_cover(
     expires_at: datetime | None = None,
     note: str = "",
     for_user: str | None = None,
+    through: date | None = None,
 ) -> RequestInfo:
     """Ask `counterpart` (or, with None, anyone in the rotation) to take the actor's `day`
-    (None: their next day).
+    (None: their next day); with `through`, the working day after it too (a whole stint).
 
     With `for_user`, an admin asks in that person's name (`cover jan 12 for @ben`): the
     request is theirs, as if they had typed it; the audit row names the admin as actor.
@@ -214,6 +323,7 @@ def request_cover(
         note=note,
         kind=RequestKind.COVER,
         for_user=for_user,
+        through=through,
     )
 
 
@@ -231,6 +341,7 @@ def _request(
     note: str,
     kind: RequestKind,
     for_user: str | None = None,
+    through: date | None = None,
 ) -> RequestInfo:
     check_now(now)
     with unit_of_work(session):
@@ -244,14 +355,29 @@ def _request(
             day = _next_day(session, row, requester, today)
         not_in_past(day, today, "Your day")
         mine = _published_day(session, row, requester, day)
+        second = _stint_second(session, row, requester, day, through) if through else None
         other: Member | None = None
         theirs: Assignment | None = None
+        theirs_second: Assignment | None = None
         if counterpart is not None:
             if counterpart == requester.user_id:
                 raise InvalidInput("You can't swap with yourself.")
             other = find_member(session, row, counterpart)
-            _check_can_take(session, row, other, day)
-        if kind == RequestKind.SWAP:
+            for taken in [mine] + ([second] if second else []):
+                _check_can_take(session, row, other, taken.day)
+        if kind == RequestKind.SWAP and second is not None:
+            assert other is not None  # a stint for a stint: two days for two
+            if counterpart_day is None:
+                theirs, theirs_second = _nearest_stint_to_take(
+                    session, row, other, requester, day, today
+                )
+            else:
+                theirs, theirs_second = _stint_of(session, row, other, counterpart_day, today)
+            not_in_past(theirs.day, today, "Their day")
+            for given in (theirs, theirs_second):
+                _check_can_take(session, row, requester, given.day)
+            counterpart_day = theirs.day
+        elif kind == RequestKind.SWAP:
             assert other is not None
             if counterpart_day is None:
                 counterpart_day = _nearest_day_to_take(session, row, other, requester, day, today)
@@ -260,7 +386,7 @@ def _request(
             _check_can_take(session, row, requester, counterpart_day)
         if expires_at is not None and expires_at <= now:
             raise PastExpiry(f"The request would expire at {expires_at.isoformat()}, already past.")
-        _no_open_request(session, [mine] + ([theirs] if theirs else []))
+        _no_open_request(session, [a for a in (mine, second, theirs, theirs_second) if a])
         assert mine.id is not None and requester.id is not None
         request = SwapRequest(
             rotation_id=row.id,
@@ -272,6 +398,10 @@ def _request(
             counterpart_id=other.id if other else None,
             counterpart_assignment_id=theirs.id if theirs else None,
             counterpart_revision=theirs.revision if theirs else None,
+            second_assignment_id=second.id if second else None,
+            second_revision=second.revision if second else None,
+            counterpart_second_assignment_id=theirs_second.id if theirs_second else None,
+            counterpart_second_revision=theirs_second.revision if theirs_second else None,
             note=note.strip(),
             created_at=now,
             expires_at=expires_at,
@@ -287,7 +417,7 @@ def _request(
             after={**(audit.snapshot(request) or {}), "for": requester.user_id},
             now=now,
         )
-        result = _info(request, row, requester, other, day, counterpart_day)
+        result = _info(request, row, requester, other, day, counterpart_day, session)
     return result
 
 
@@ -367,24 +497,33 @@ def accept_request(
             ):
                 raise Conflict(f"Your day {theirs.day.isoformat()} changed since the request.")
             not_in_past(theirs.day, today, "Your day")
-        _check_can_take(session, rotation, taker, mine.day)
-        if theirs is not None:
-            _check_can_take(session, rotation, requester, theirs.day)
+        second = _still_as_asked(
+            session, request.second_assignment_id, request.second_revision,
+            f"<@{requester.user_id}>'s stint",
+        )  # fmt: skip
+        theirs_second = _still_as_asked(
+            session, request.counterpart_second_assignment_id, request.counterpart_second_revision,
+            "Your stint",
+        )  # fmt: skip
+        given = [a for a in (mine, second) if a is not None]
+        taken = [a for a in (theirs, theirs_second) if a is not None]
+        for row in given:
+            _check_can_take(session, rotation, taker, row.day)
+        for row in taken:
+            _check_can_take(session, rotation, requester, row.day)
         origin = Origin.SWAP if request.kind == RequestKind.SWAP else Origin.COVER
-        release(session, mine, now=now)
-        if theirs is not None:
-            release(session, theirs, now=now)
+        for row in given + taken:
+            release(session, row, now=now)
         request.state, request.decided_at, request.decided_by = RequestState.ACCEPTED, now, actor
         request.counterpart_id = taker.id
         session.add(request)
         session.flush()
-        others = [a.id for a in (mine, theirs) if a is not None and a.id is not None]
+        others = [a.id for a in given + taken if a.id is not None]
         close_requests_touching(session, others, actor=actor, now=now)
-        place(session, rotation=rotation, member=taker, day=mine.day, origin=origin, now=now)
-        if theirs is not None:
-            place(
-                session, rotation=rotation, member=requester, day=theirs.day, origin=origin, now=now
-            )
+        for row in given:
+            place(session, rotation=rotation, member=taker, day=row.day, origin=origin, now=now)
+        for row in taken:
+            place(session, rotation=rotation, member=requester, day=row.day, origin=origin, now=now)
         audit.record(
             session,
             rotation=rotation,
@@ -396,13 +535,28 @@ def accept_request(
                 "day": mine.day.isoformat(),
                 "user": taker.user_id,
                 "counterpart_day": theirs.day.isoformat() if theirs else None,
+                "through": second.day.isoformat() if second else None,
+                "counterpart_through": theirs_second.day.isoformat() if theirs_second else None,
             },
             now=now,
         )
         result = _info(
-            request, rotation, requester, taker, mine.day, theirs.day if theirs else None
+            request, rotation, requester, taker, mine.day, theirs.day if theirs else None, session
         )
     return result
+
+
+def _still_as_asked(
+    session: Session, assignment_id: int | None, revision: int | None, whose: str
+) -> Assignment | None:
+    """A stint's second day as the request named it, or Conflict if it changed since."""
+    if assignment_id is None:
+        return None
+    row = queries.assignment_by_id(session, assignment_id=assignment_id)
+    assert row is not None
+    if row.revision != revision or row.state != AssignmentState.PUBLISHED:
+        raise Conflict(f"{whose} day {row.day.isoformat()} changed since the request.")
+    return row
 
 
 def decline_request(
@@ -476,6 +630,12 @@ def _close(
         )
         assert mine is not None
         result = _info(
-            request, rotation, requester, counterpart, mine.day, theirs.day if theirs else None
+            request,
+            rotation,
+            requester,
+            counterpart,
+            mine.day,
+            theirs.day if theirs else None,
+            session,
         )
     return result

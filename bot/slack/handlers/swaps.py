@@ -26,6 +26,7 @@ def swap(ctx: CommandContext) -> Outcome:
             day=request.my_day,
             counterpart=request.person.id,
             counterpart_day=request.their_day,
+            through=request.my_through,
         )
     assert info.counterpart is not None
     return Outcome(asked(info, ref.today), posts=((info.counterpart, ask(info, ref.today)),))
@@ -46,6 +47,7 @@ def cover(ctx: CommandContext) -> Outcome:
             now=ctx.now,
             day=request.day,
             counterpart=request.person.id if request.person else None,
+            through=request.through,
         )
     where = info.counterpart or ref.channel or ctx.channel_id
     posted_in = None if info.counterpart else where

@@ -15,12 +15,23 @@ DECLINE = "swap:decline"
 WITHDRAW = "swap:withdraw"
 
 
+def _span(day: date, through: date | None, today: date) -> str:
+    """One day, or both days of a two-day stint: 'Tue Jan 12 and Wed Jan 13'."""
+    if through is None:
+        return fmt.day(day, today=today)
+    return f"{fmt.day(day, today=today)} and {fmt.day(through, today=today)}"
+
+
+def _counted(request: RequestInfo) -> str:
+    return "two days" if request.through else "a day"
+
+
 def _what(request: RequestInfo, today: date) -> str:
     """The request in one clause, from the asker's side."""
-    mine = fmt.day(request.day, today=today)
+    mine = _span(request.day, request.through, today)
     if request.kind == "swap":
         assert request.counterpart_day is not None
-        theirs = fmt.day(request.counterpart_day, today=today)
+        theirs = _span(request.counterpart_day, request.counterpart_through, today)
         return (
             f"{fmt.mention(request.requester)}'s *{mine}* for "
             f"{fmt.mention(request.counterpart or '')}'s *{theirs}*"
@@ -31,10 +42,10 @@ def _what(request: RequestInfo, today: date) -> str:
 def asked(request: RequestInfo, today: date, *, posted_in: str | None = None) -> Message:
     """To the asker: the request is out, with a button to withdraw it."""
     other = fmt.mention(request.counterpart or "")
-    day = fmt.day(request.day, today=today)
+    day = _span(request.day, request.through, today)
     if request.kind == "swap":
         assert request.counterpart_day is not None
-        theirs = fmt.day(request.counterpart_day, today=today)
+        theirs = _span(request.counterpart_day, request.counterpart_through, today)
         text = f":arrows_counterclockwise: Asked {other} to swap your *{day}* for their *{theirs}*."
     elif request.counterpart:
         text = f":raising_hand: Asked {other} to cover your *{day}*."
@@ -52,10 +63,10 @@ def asked(request: RequestInfo, today: date, *, posted_in: str | None = None) ->
 
 def ask(request: RequestInfo, today: date) -> Message:
     """To the person asked (a DM), or to the channel for an open cover: with buttons."""
-    day = fmt.day(request.day, today=today)
+    day = _span(request.day, request.through, today)
     if request.kind == "swap":
         assert request.counterpart_day is not None
-        theirs = fmt.day(request.counterpart_day, today=today)
+        theirs = _span(request.counterpart_day, request.counterpart_through, today)
         text = (
             f":arrows_counterclockwise: {fmt.mention(request.requester)} asks to swap queue days "
             f"in *{escape(request.rotation)}*: you would take their *{day}* and they would take "
@@ -65,15 +76,15 @@ def ask(request: RequestInfo, today: date) -> Message:
     elif request.counterpart:
         text = (
             f":raising_hand: {fmt.mention(request.requester)} asks you to cover their "
-            f"*{day}* on the *{escape(request.rotation)}* queue. It counts as a day for you; "
-            "later plans give it back."
+            f"*{day}* on the *{escape(request.rotation)}* queue. It counts as "
+            f"{_counted(request)} for you; later plans give it back."
         )
         plain = f"Cover request: their {day}"
     else:
         text = (
             f":raising_hand: {fmt.mention(request.requester)} needs someone to take their "
-            f"*{day}* on the *{escape(request.rotation)}* queue. It counts as a day for whoever "
-            "takes it; later plans give it back."
+            f"*{day}* on the *{escape(request.rotation)}* queue. It counts as "
+            f"{_counted(request)} for whoever takes it; later plans give it back."
         )
         plain = f"Cover needed: {day} on {escape(request.rotation)}"
     buttons = [
@@ -93,12 +104,12 @@ def ask(request: RequestInfo, today: date) -> Message:
 
 def decided(request: RequestInfo, today: date) -> Message:
     """What became of a request, for everyone involved (replaces the buttons)."""
-    day = fmt.day(request.day, today=today)
+    day = _span(request.day, request.through, today)
     other, asker = fmt.mention(request.counterpart or ""), fmt.mention(request.requester)
     rotation = escape(request.rotation)
     if request.state == "accepted" and request.kind == "swap":
         assert request.counterpart_day is not None
-        theirs = fmt.day(request.counterpart_day, today=today)
+        theirs = _span(request.counterpart_day, request.counterpart_through, today)
         text = (
             f":white_check_mark: Swapped in *{rotation}*: {other} now has *{day}* and "
             f"{asker} has *{theirs}*."

@@ -4,7 +4,7 @@ server (a signed view_submission), then `/queueday plan` and `publish` planning 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -129,3 +129,69 @@ def test_plan_and_publish_tell_the_admin_where_the_gap_cannot_hold(
     assert sum(len(at) for at in days_of(team, start, end).values()) == len(
         WorkCalendar((0, 1, 2, 3, 4), None, None).working_days(start, end)
     )  # every day covered
+
+
+def stints_of(team: Rotation, user: str) -> list[tuple[date, date]]:
+    """The person's upcoming two-day stints (two consecutive working days)."""
+    days = team.days(user)
+    calendar = WorkCalendar((0, 1, 2, 3, 4), None, None)
+    found, k = [], 0
+    while k + 1 < len(days):
+        between = calendar.working_days(days[k], days[k + 1])
+        if len(between) == 2:
+            found.append((days[k], days[k + 1]))
+            k += 2
+        else:
+            k += 1
+    return found
+
+
+def test_swap_and_cover_move_a_whole_stint(db: Engine, slack: SlackSender, fake: FakeSlack) -> None:
+    team = seed(db, people=4, publish=False)
+    moment = now()
+    with team.session() as session:
+        uc.configure_rotation(
+            session, team_id=TEAM, rotation=team.name, actor=team.admin, now=moment,
+            stint_days=2,
+        )  # fmt: skip
+        for offset in (0, 1):
+            start, end = quarter_of(moment.date(), 1, offset)
+            uc.publish_plan(
+                session, team_id=TEAM, rotation=team.name, actor=team.admin, now=moment,
+                start=start, end=end, expected_version=None,
+            )  # fmt: skip
+    asker, other, taker = team.people
+    first, second = stints_of(team, asker)[0]
+    counts = {u: len(team.days(u)) for u in (asker, other)}
+    me = Person(slack, fake, asker, team.channel)
+    asked = text_of(me.command(f"swap {first.isoformat()}..{second.isoformat()} with <@{other}>"))
+    assert "Asked" in asked and " and " in asked
+    [dm] = dms_to(fake, other)
+    request = {"text": dm.params["text"], "blocks": dm.json_param("blocks")}
+    shown = text_of(request)
+    outcome = Person(slack, fake, other, team.channel).click(request, "Accept")
+    assert "Swapped" in text_of(outcome)
+    assert other in team.on(first) and other in team.on(second)
+    assert asker not in team.on(first) and asker not in team.on(second)
+    assert {u: len(team.days(u)) for u in (asker, other)} == counts  # two days for two
+    assert shown.count(" and ") >= 2  # both of their days and both of the asker's
+
+    # A whole stint covered: both days go to whoever takes it, with one click.
+    first, second = stints_of(team, asker)[0]
+    covered = text_of(me.command(f"cover {first.isoformat()}..{second.isoformat()}"))
+    assert "to cover your" in covered
+    post = wait_calls(fake, "chat.postMessage", about=team.channel)[-1]
+    offer = {"text": post.params["text"], "blocks": post.json_param("blocks")}
+    assert "counts as two days" in text_of(offer)
+    Person(slack, fake, taker, team.channel).click(offer, "Take it")
+    assert taker in team.on(first) and taker in team.on(second)
+
+    # Three days are no stint: refused, saying why.
+    third = stints_of(team, other)[0]
+    wrong = text_of(
+        Person(slack, fake, other, team.channel).command(
+            f"swap {third[0].isoformat()}..{(third[1] + timedelta(days=7)).isoformat()} "
+            f"with <@{asker}>"
+        )
+    )
+    assert "two consecutive working days" in wrong

@@ -4,15 +4,18 @@ alone as before, and the refusals, with nothing written."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 import bot.usecases as uc
+from bot.usecases.backup import export_data, restore_data
 from scheduling.calendar import WorkCalendar
-from storage.models import SwapRequest
+from storage.models import METADATA, SwapRequest
 from tests.usecases.conftest import ADMIN, NOW, PEOPLE, Q1, TEAM, Team, build_team
 
 WORKING = WorkCalendar((0, 1, 2, 3, 4), "DE", "BE").working_days(NOW.date(), Q1[1])
@@ -155,3 +158,22 @@ def test_a_stint_request_blocks_its_second_day_and_closes_with_it(team: Team) ->
     assert row.state == "cancelled"
     with pytest.raises(uc.Conflict, match="already cancelled"):
         accept(team, PEOPLE[4], info.id)
+
+
+def test_export_and_restore_carry_a_stint_request(team: Team, engine: Engine) -> None:
+    asker, other = PEOPLE[0], PEOPLE[1]
+    first, second = stints(team, asker)[0]
+    uc.request_swap(
+        team.session, team_id=TEAM, rotation="support", actor=asker, now=NOW,
+        day=first, through=second, counterpart=other,
+    )  # fmt: skip
+    data = json.loads(json.dumps(export_data(team.session, now=NOW)))
+    [swap] = data["swaps"]
+    assert swap["second_date"] == second.isoformat() and swap["counterpart_second_date"]
+    team.session.close()
+    METADATA.drop_all(engine)
+    METADATA.create_all(engine)
+    with Session(engine) as fresh:
+        restore_data(fresh, data=data, now=NOW)
+        again = export_data(fresh, now=NOW)
+    assert again["swaps"] == data["swaps"]

@@ -165,3 +165,18 @@ def test_times_are_aware_utc_in_the_audit(session: Session) -> None:
         select(AuditEntry).where(AuditEntry.action == "workspace.uninstalled")
     ).scalar_one()
     assert entry.at == NOW and entry.at.tzinfo is not None and NOW.tzinfo is UTC
+
+
+def test_an_export_never_carries_a_stored_install(engine: Engine, session: Session) -> None:
+    """Bot and refresh tokens are secrets: `queueday export` leaves the install tables out
+    (a restore is followed by a reinstall, which stores new tokens)."""
+    import json
+
+    from bot.usecases.backup import export_data
+
+    rotation_with_links(session, "T1")
+    session.commit()
+    SQLAlchemyInstallationStore(client_id=CLIENT, engine=engine).save(installation("T1"))
+    text = json.dumps(export_data(session, now=NOW))
+    assert "xoxe" not in text and "xoxb" not in text and CLIENT not in text
+    assert "T1" in text  # the workspace itself is exported

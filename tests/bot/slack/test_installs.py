@@ -531,12 +531,10 @@ def test_default_scopes_are_the_manifests_bot_scopes() -> None:
     ("overrides", "named"),
     [
         ({"SLACK_CLIENT_SECRET": None}, "SLACK_CLIENT_SECRET is not set: OAuth mode needs both"),
-        ({"SLACK_CLIENT_ID": None}, "SLACK_CLIENT_ID is not set: OAuth mode needs both"),
         (
             {"SLACK_SIGNING_SECRET": None},
             "SLACK_SIGNING_SECRET is not set (OAuth installs in several workspaces, HTTP mode)",
         ),
-        ({"SLACK_SCOPES": "chat:write;rm"}, "SLACK_SCOPES: 'chat:write;rm' is not a Slack scope"),
     ],
 )
 def test_serve_says_what_oauth_mode_lacks(tmp_path: Path, overrides: dict[str, str | None],
@@ -583,3 +581,25 @@ def test_the_worker_sends_each_workspaces_reminders_with_its_own_token(installed
         ]
         assert not wrong, (team, wrong)
     assert not [c for c in stack.fake.calls(about=people["T0WKC"]) if c.method != "response_url"]
+
+
+def test_the_config_names_the_half_of_oauth_that_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same checks as the subprocesses above, for the cases not started there."""
+    from bot.settings import Settings
+    from bot.slack.app import SlackConfig
+
+    monkeypatch.chdir(ROOT / "tests")  # no .env here
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN", "SLACK_SCOPES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "sekrit-value-9")
+    config = SlackConfig.from_settings(Settings())
+    assert config.oauth is None and config.missing() == ["SLACK_CLIENT_ID"]
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    config = SlackConfig.from_settings(Settings())
+    assert config.oauth is not None and config.missing() == ["SLACK_SIGNING_SECRET"]
+    assert "sekrit-value-9" not in repr(config)  # the secret stays out of logs
+    monkeypatch.setenv("SLACK_SCOPES", "chat:write;rm")
+    with pytest.raises(ValueError, match="SLACK_SCOPES: 'chat:write;rm' is not a Slack scope"):
+        SlackConfig.from_settings(Settings())

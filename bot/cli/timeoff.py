@@ -149,7 +149,8 @@ def sync(rotation: str | None, team: str | None, timeout: float) -> None:
 
 
 def _line(report: SyncReport) -> str:
-    head = f"{report.feed_id}\t{report.rotation}\t{report.hint}\t{report.outcome}"
+    whose = report.rotation or f"{report.owner}'s own"  # a personal calendar
+    head = f"{report.feed_id}\t{whose}\t{report.hint}\t{report.outcome}"
     if report.error is not None:
         return f"{head}: {report.error}"
     return (

@@ -157,3 +157,31 @@ def test_plain_http_needs_private_urls_allowed(
         run("timeoff", "feed", "add", "--rotation", "support", "http://hr.example.com/x.ics"),
         "QUEUEDAY_ALLOW_PRIVATE_URLS",
     )
+
+
+def test_sync_names_a_personal_calendar_by_its_owner(seeded: str, ics: IcsServer) -> None:
+    from datetime import UTC, datetime
+
+    from bot.usecases.timeoff_mine import add_my_calendar
+    from tests.usecases.conftest import TEAM
+
+    day = first_day_of(seeded, "U02")
+    url = ics.serve("/me.ics", calendar(all_day("m1", day, day, "Dentist")))
+    engine = make_engine(seeded)
+    with Session(engine) as session:
+        add_my_calendar(session, team_id=TEAM, actor="U02", now=datetime.now(UTC), url=url,
+                        allow_private=True)  # fmt: skip
+    engine.dispose()
+    synced = run("timeoff", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert "U02's own\thttp://127.0.0.1:" in synced.output and "1 booked" in synced.output
+    engine = make_engine(seeded)
+    with Session(engine) as session:
+        still = session.exec(
+            select(Assignment.id)
+            .join(Member)
+            .where(Member.user_id == "U02", Assignment.day == day)
+            .where(Assignment.state == "published")
+        ).all()
+    engine.dispose()
+    assert still == []  # the day went to someone else

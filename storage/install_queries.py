@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import FeedToken, PageToken, Rotation, Workspace
+from storage.slack_installs import oauth_states
 
 
 def workspaces_of_install(
@@ -41,3 +43,18 @@ def revoke_workspace_links(
         .values(revoked_at=now)
     )
     return int(getattr(feeds, "rowcount", 0) or 0), int(getattr(pages, "rowcount", 0) or 0)
+
+
+def forget_expired_states(session: Session, *, now: datetime) -> int:
+    """Delete the OAuth states that expired unused (installs abandoned at Slack's page);
+    how many. slack_sdk's state store deletes a state only when it is used."""
+    table = oauth_states
+    # The store writes expire_at as naive UTC (slack_sdk's normalize_datetime_for_db).
+    cutoff = now.astimezone(UTC).replace(tzinfo=None)
+    result = session.execute(delete(table).where(table.c.expire_at <= cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_states(session: Session) -> int:
+    """OAuth states issued and not used or forgotten yet."""
+    return int(session.execute(sa_select(func.count()).select_from(oauth_states)).scalar_one())

@@ -80,7 +80,7 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
             *calendar_routes(engine, secret=secret),
             *page_routes(engine, secret=secret, base_url=settings.queueday_base_url),
             *hooks,
-            *oauth_routes(bolt_app.oauth_flow),
+            *oauth_routes(bolt_app.oauth_flow, engine),
         ],
     )
     socket = _connect_socket(bolt_app, config.app_token) if config.app_token else None

@@ -67,6 +67,21 @@ def end_install_links(
     return LinksEnded(feeds, pages)
 
 
+# Installs under way at once (each holds a state for QUEUEDAY_OAUTH_STATE_TTL seconds);
+# beyond this /slack/install asks to try again later, so the table stays bounded.
+MAX_PENDING_INSTALLS = 10_000
+
+
+def room_for_an_install(session: Session, *, now: datetime) -> bool:
+    """Forget the states of abandoned installs (one transaction); True while fewer than
+    MAX_PENDING_INSTALLS installs are under way."""
+    check_now(now)
+    with unit_of_work(session):
+        install_queries.forget_expired_states(session, now=now)
+        pending = install_queries.pending_states(session)
+    return pending < MAX_PENDING_INSTALLS
+
+
 def purge_workspace(session: Session, *, team_id: str) -> int:
     """Delete the workspace and every row it has, its stored Slack install included (one
     transaction); how many rows went. NotFound when QueueDay has no such workspace."""

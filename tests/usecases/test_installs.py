@@ -180,3 +180,20 @@ def test_an_export_never_carries_a_stored_install(engine: Engine, session: Sessi
     text = json.dumps(export_data(session, now=NOW))
     assert "xoxe" not in text and "xoxb" not in text and CLIENT not in text
     assert "T1" in text  # the workspace itself is exported
+
+
+def test_installs_under_way_are_bounded_and_abandoned_ones_forgotten(
+    engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.usecases import installs
+
+    monkeypatch.setattr(installs, "MAX_PENDING_INSTALLS", 2)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    states.issue()
+    assert installs.room_for_an_install(session, now=datetime.now(UTC)) is True
+    states.issue()
+    assert installs.room_for_an_install(session, now=datetime.now(UTC)) is False
+    # Ten minutes on, both expired unused: forgotten, and there is room again.
+    later = datetime.now(UTC) + timedelta(seconds=601)
+    assert installs.room_for_an_install(session, now=later) is True
+    assert session.execute(select(oauth_states.c.id)).first() is None

@@ -28,6 +28,8 @@ _REASONS = {
     ),
     "storage_error": "The install could not be saved; the database did not answer.",
     "bad_request": "The address is not one Slack sends: its code or state is too long.",
+    "bad_team": "The workspace to install in (team=) is not a Slack id like T0123ABCD.",
+    "busy": "Too many installs are under way right now; try again in a few minutes.",
 }
 
 

@@ -603,3 +603,17 @@ def test_the_config_names_the_half_of_oauth_that_is_missing(
     monkeypatch.setenv("SLACK_SCOPES", "chat:write;rm")
     with pytest.raises(ValueError, match="SLACK_SCOPES: 'chat:write;rm' is not a Slack scope"):
         SlackConfig.from_settings(Settings())
+
+
+def test_install_bounds_what_it_takes_and_forgets_abandoned_installs(stack: Stack) -> None:
+    page = get(f"{stack.server.url}/slack/install?team=T0;DROP")
+    assert page.status == 400 and "not a Slack id" in page.body
+    abandoned = start_install(stack, ALPHA)  # the installer never comes back
+    with stack.session() as session:
+        session.execute(update(oauth_states).where(oauth_states.c.state == abandoned.state)
+                        .values(expire_at=datetime(2020, 1, 1)))  # fmt: skip
+        session.commit()
+    start_install(stack, BETA)  # the next install forgets the expired state
+    with stack.session() as session:
+        states = session.execute(select(oauth_states.c.state)).scalars().all()
+    assert abandoned.state not in states and states

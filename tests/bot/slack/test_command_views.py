@@ -17,7 +17,19 @@ from slack_bolt import App, BoltRequest
 
 from bot.slack.app import SlackConfig, create_app
 from bot.slack.commands import BY_NAME
-from bot.slack.views import admin, config, days, home, mine, modals, notes, queue, rotations, swaps
+from bot.slack.views import (
+    admin,
+    config,
+    days,
+    home,
+    mine,
+    modals,
+    notes,
+    queue,
+    rotations,
+    swaps,
+    timeoff_config,
+)
 from bot.slack.views.limits import MAX_VIEW_BLOCKS
 from bot.slack.views.text import message_text, view_text
 from bot.usecases.lookup import RotationUnclear
@@ -313,7 +325,10 @@ def test_every_button_the_views_make_has_a_listener(bolt: App) -> None:
         )
 
 
-@pytest.mark.parametrize("callback_id", [config.CALLBACK, modals.AWAY, modals.SWAP])
+@pytest.mark.parametrize(
+    "callback_id",
+    [config.CALLBACK, modals.AWAY, modals.SWAP, timeoff_config.FEEDS, timeoff_config.MINE],
+)
 def test_every_modal_has_a_submission_listener(bolt: App, callback_id: str) -> None:
     payload = {
         "type": "view_submission",

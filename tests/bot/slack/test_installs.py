@@ -617,3 +617,64 @@ def test_install_bounds_what_it_takes_and_forgets_abandoned_installs(stack: Stac
     with stack.session() as session:
         states = session.execute(select(oauth_states.c.state)).scalars().all()
     assert abandoned.state not in states and states
+
+
+def test_the_fake_refuses_what_slacks_oauth_v2_access_refuses() -> None:
+    """The fake is only worth its tests if it says no where Slack does."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.services import make_client
+    from tests.bot.fake_slack_oauth import CLIENT_ID, CLIENT_SECRET
+
+    with FakeSlack() as fake:
+        fake.oauth.rotation = True
+        fake.oauth.add_workspace("T0F", "F")
+        client = make_client(fake.api_url)
+        authorize = f"{fake.base_url}/oauth/v2/authorize?" + urlencode(
+            {
+                "client_id": CLIENT_ID,
+                "scope": "commands",
+                "state": "s1",
+                "team": "T0F",
+                "redirect_uri": REDIRECT,
+            }  # fmt: skip
+        )
+        code = parse_qs(urlsplit(get(authorize).headers["location"]).query)["code"][0]
+
+        def refused(**kwargs: Any) -> str:
+            with pytest.raises(SlackApiError) as caught:
+                client.oauth_v2_access(**{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                          **kwargs})  # fmt: skip
+            return str(caught.value.response["error"])
+
+        assert refused(client_id="9.9", code=code) == "invalid_client_id"
+        assert refused(client_secret="wrong", code=code) == "bad_client_secret"
+        assert refused(code=code, redirect_uri="https://elsewhere.test/") == "bad_redirect_uri"
+        assert refused(code=code, redirect_uri=REDIRECT, grant_type="password") == (
+            "invalid_grant_type"
+        )
+        assert refused(grant_type="refresh_token", refresh_token="xoxe-1-made-up") == (
+            "invalid_refresh_token"
+        )
+        answer = client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                        code=code, redirect_uri=REDIRECT)  # fmt: skip
+        assert answer["token_type"] == "bot" and answer["team"] == {"id": "T0F", "name": "F"}
+        assert answer["enterprise"] is None and answer["is_enterprise_install"] is False
+        assert answer["expires_in"] == TWELVE_HOURS and answer["refresh_token"]
+        assert refused(code=code, redirect_uri=REDIRECT) == "invalid_code"  # a code works once
+        refreshed = client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                           grant_type="refresh_token",
+                                           refresh_token=answer["refresh_token"])  # fmt: skip
+        assert refreshed["access_token"] != answer["access_token"]
+        assert refused(grant_type="refresh_token", refresh_token=answer["refresh_token"]) == (
+            "invalid_refresh_token"  # spent
+        )
+        fake.oauth.expire(refreshed["access_token"])
+        with pytest.raises(SlackApiError) as caught:
+            client.auth_test(token=refreshed["access_token"])
+        assert caught.value.response["error"] == "token_expired"
+        fake.oauth.revoke("T0F")
+        with pytest.raises(SlackApiError) as caught:
+            client.auth_test(token=answer["access_token"])
+        assert caught.value.response["error"] == "token_revoked"
+        assert get(authorize.replace(CLIENT_ID, "9.9")).status == 400  # Slack's error page

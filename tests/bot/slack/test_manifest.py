@@ -58,12 +58,12 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "reaction_added": ("reactions:read",),
     "user_change": ("users:read",),  # a deactivated member leaves their rotations
-}
-
     # OAuth mode forgets the install and stops its links; no scope (Slack sends both to
     # every app).
     "app_uninstalled": (),
     "tokens_revoked": (),
+}
+
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[tuple[App, FakeSlack]]:

@@ -48,8 +48,8 @@ def create(ctx: CommandContext) -> Outcome:
             now=ctx.now,
             name=request.rotation.lower(),
             workspace_name=ctx.services.installation.team_name,
-            channel=channel,
             enterprise_id=ctx.services.installation.enterprise_id,
+            channel=channel,
             timezone=me.timezone or "UTC",
         )
     return Outcome(created(settings), refresh=(ctx.user_id,))

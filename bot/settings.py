@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     # each workspace's token then comes from the install, not SLACK_BOT_TOKEN.
     slack_client_id: SecretStr | None = None
     slack_client_secret: SecretStr | None = None
-    slack_scopes: str = ""  # comma-separated bot scopes; empty: manifest.yml's (bot.slack.installs)
-    queueday_oauth_state_ttl: int = Field(default=600, ge=60, le=3600)  # seconds an install may take
+    slack_scopes: str = ""  # comma-separated bot scopes; empty: bot.slack.installs's
+    # Seconds from /slack/install to Slack's redirect back before the install starts over.
+    queueday_oauth_state_ttl: int = Field(default=600, ge=60, le=3600)
     queueday_base_url: str = "http://localhost:3000"
     queueday_secret_key: SecretStr | None = None
     # Reminders and capture (README, "Tickets and highlights"):

@@ -33,7 +33,6 @@ from bot.services import (
 )
 from bot.slack import installs, middleware
 from bot.slack.installs import OAuthConfig
-from bot.slack.listeners import installs as install_events
 from bot.slack.listeners import (
     actions,
     commands,
@@ -44,6 +43,7 @@ from bot.slack.listeners import (
     timeoff_config,
     views,
 )
+from bot.slack.listeners import installs as install_events
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

@@ -59,7 +59,10 @@ class Preloaded:
     time_off: dict[int, list[TimeOff]]  # member id -> their blocks
     live: dict[int, list[Assignment]]  # member id -> published and planned days
     published_end: date | None
+    row: Rotation
     released: list[int] = field(default_factory=list)
+    # Bookings whose audit waits for their block's id: (block, user, days released, actor).
+    unaudited: list[tuple[TimeOff, str, list[date], str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, session: Session, row: Rotation, today: date) -> Preloaded:
@@ -71,9 +74,15 @@ class Preloaded:
         states = (AssignmentState.PUBLISHED, AssignmentState.PLANNED)
         for day in queries.assignments_of(session, rotation_id=row.id, first=today, states=states):
             live.setdefault(day.member_id, []).append(day)
-        return cls(time_off, live, published(session, row).end)
+        return cls(time_off, live, published(session, row).end, row)
 
     def finish(self, session: Session, *, actor: str, now: datetime) -> None:
+        """Save the blocks booked (one flush), audit them, and cancel the open requests
+        of every day they released."""
+        session.flush()
+        for block, user, released, booked_by in self.unaudited:
+            _audit_booking(session, self.row, block, user, released, booked_by, now)
+        self.unaudited.clear()
         close_requests_touching(session, self.released, actor=actor, now=now)
         self.released.clear()
 
@@ -264,21 +273,36 @@ def _book_block(
         feed_event=source[1] if source else None,
     )
     session.add(block)
-    session.flush()
     if preloaded is None:
+        session.flush()
         affected = release_member_days(
             session, row, member, first=first_day, last=last_day, actor=actor, now=now
         )
-    else:
-        known.append(block)
-        affected = [
-            a
-            for a in preloaded.live.get(member.id, [])
-            if first_day <= a.day <= last_day and a.state != AssignmentState.CANCELLED
-        ]
-        for assignment in affected:
-            release(session, assignment, now=now)
-        preloaded.released += [a.id for a in affected if a.id is not None]
+        _audit_booking(session, row, block, user, [a.day for a in affected], actor, now)
+        return block, [a.day for a in affected]
+    known.append(block)
+    affected = [
+        a
+        for a in preloaded.live.get(member.id, [])
+        if first_day <= a.day <= last_day and a.state != AssignmentState.CANCELLED
+    ]
+    for assignment in affected:
+        release(session, assignment, now=now)
+    preloaded.released += [a.id for a in affected if a.id is not None]
+    # Written once the blocks have their ids: one flush for every booking (`finish`).
+    preloaded.unaudited.append((block, user, [a.day for a in affected], actor))
+    return block, [a.day for a in affected]
+
+
+def _audit_booking(
+    session: Session,
+    row: Rotation,
+    block: TimeOff,
+    user: str,
+    released: list[date],
+    actor: str,
+    now: datetime,
+) -> None:
     audit.record(
         session,
         rotation=row,
@@ -288,11 +312,10 @@ def _book_block(
         after={
             **(audit.snapshot(block) or {}),
             "user": user,
-            "released": [a.day.isoformat() for a in affected],
+            "released": [day.isoformat() for day in released],
         },
         now=now,
     )
-    return block, [a.day for a in affected]
 
 
 def cancel_time_off(

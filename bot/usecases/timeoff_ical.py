@@ -221,14 +221,13 @@ class Matcher:
 
     def __init__(self, people: Iterable[Person]) -> None:
         self._by_email: dict[str, list[int]] = {}
-        self._names: list[tuple[str, int]] = []
+        self._names: dict[str, int] = {}  # the first member of each name
         for person in people:
             if person.email:
                 self._by_email.setdefault(person.email.strip().lower(), []).append(person.member_id)
             name = " ".join(person.name.split()).casefold()
             if name:
-                self._names.append((name, person.member_id))
-        self._names.sort(key=lambda pair: -len(pair[0]))
+                self._names.setdefault(name, person.member_id)
 
     def match(self, absence: Absence) -> tuple[int, ...]:
         """The members the absence belongs to (none when it matches nobody)."""
@@ -241,9 +240,13 @@ class Matcher:
         summary = " ".join(absence.summary.split()).casefold()
         if summary.startswith("[") and "]" in summary:  # Personio: "[Vacation] John Doe"
             summary = summary.split("]", 1)[1].strip()
-        for name, member_id in self._names:
-            if summary.startswith(name):
-                rest = summary[len(name) :]
-                if not rest or not (rest[0].isalnum() or rest[0] in "-'"):
-                    return (member_id,)
+        # Each place a name could end (the end, or before a non-letter), longest first:
+        # one look-up each instead of comparing every member's name (500 members, 5,000
+        # events: 2.5 million comparisons).
+        for end in range(len(summary), 0, -1):
+            if end < len(summary) and (summary[end].isalnum() or summary[end] in "-'"):
+                continue
+            member_id = self._names.get(summary[:end])
+            if member_id is not None:
+                return (member_id,)
         return ()

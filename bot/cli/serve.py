@@ -52,6 +52,8 @@ def serve(host: str, port: int | None, access_log: bool) -> None:
     engine = _database(settings)
     identity = _identify(config) if config.oauth is None else None
     log.info("Slack: %s", config.mode)
+    if config.oauth is not None and config.bot_token:
+        log.warning("SLACK_BOT_TOKEN is set but unused: OAuth mode uses each install's token")
     bolt_app = create_app(
         config,
         identity=identity,

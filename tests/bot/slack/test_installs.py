@@ -514,6 +514,7 @@ def test_the_authorize_url_asks_for_the_manifests_scopes_and_redirect(stack: Sta
     assert query["redirect_uri"] == [REDIRECT]
     assert sorted(query["scope"][0].split(",")) == sorted(DEFAULT_SCOPES)
     assert "Slack: OAuth installs in several workspaces, HTTP mode" in stack.server.log()
+    assert "SLACK_BOT_TOKEN is set but unused" not in stack.server.log()  # oauth_env unsets it
 
 
 def test_default_scopes_are_the_manifests_bot_scopes() -> None:

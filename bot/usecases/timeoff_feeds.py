@@ -353,9 +353,7 @@ def _read(got: Fetched, target: _Target) -> dict[str, list[Absence]]:
                 got.body, zone=scope.zone, first=scope.first, last=scope.last
             )
         found[scope.rotation] = parsed[key]
-    if not target.scopes:  # an owner in no rotation: still read, so garbage is reported
-        read_absences(got.body, zone=ZoneInfo("UTC"), first=date.today(), last=date.today())
-    return found
+    return found  # an owner in no rotation: nothing to read it for
 
 
 def _locked_feed(

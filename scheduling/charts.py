@@ -216,10 +216,11 @@ def history_svg(
         )
     out.append("</g>")
     xs = [x(i) for i in range(max((len(points) for _, points in series), default=0))]
-    half, middle = plot_h / 2, top + plot_h / 2  # y(v) inlined: a thousand lines of points
+    # y(v) inlined, ".1f" being what round(v, 1) prints: a thousand lines of points.
+    half, middle = plot_h / 2, top + plot_h / 2
     for name, points in series:
         coords = " ".join(
-            f"{xs[i]},{round(middle - v / limit * half, 1)}"
+            f"{xs[i]},{middle - v / limit * half:.1f}"
             for i, v in enumerate(points)
             if v is not None
         )

@@ -91,6 +91,21 @@ def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def autocommit_reads(session: Session) -> None:
+    """Run the session's next reads outside a transaction, on the one connection.
+
+    For a quick read of a row or two (`/queueday who` in the ack). PostgreSQL: no BEGIN
+    and no ROLLBACK round trips, and psycopg keeps its prepared statements, which a
+    ROLLBACK drops; each statement sees every commit made before it, so no answer is
+    staler than a commit. The pool restores the isolation level when the session lets
+    the connection go. SQLite (no round trips to save), or a session already in a
+    transaction: nothing changes.
+    """
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def write_transaction(session: Session) -> None:
     """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE).
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.usecases.access import check_now, local_today
 from bot.usecases.errors import UseCaseError
 from storage import queries
+from storage.db import autocommit_reads
 from storage.models import Rotation
 
 
@@ -66,15 +67,18 @@ def find_rotation(
     only current rotation (of several, the only one where they are on the queue on
     `on_day`, when given); with `any_in_workspace`, the workspace's only rotation (for
     reading the queue or joining it before being in any). `theirs=False` skips the
-    person's own rotations (joining one is about another). With `keep_open`, a rotation
-    found by name or channel leaves the read transaction open for the caller's next read
-    use case, which ends it: one connection checkout and transaction instead of two.
+    person's own rotations (joining one is about another). With `keep_open`, the reads
+    run outside a transaction (storage.db.autocommit_reads) and a rotation found by name
+    or channel keeps the session's connection for the caller's next read use case,
+    which lets it go: one checkout and no BEGIN or ROLLBACK instead of two of each.
 
     Raises:
         RotationUnclear: no rotation has that name, none could be inferred, or several
             fit; `options` lists the ones to choose from.
     """
     check_now(now)
+    if keep_open:
+        autocommit_reads(session)
     # The common cases first, one query each: the rotation named, or the channel's.
     if name is not None or channel:
         found = queries.rotation_of_team(

@@ -113,7 +113,16 @@ def test_who_in_a_channel_is_one_transaction_of_two_reads(engine: Engine) -> Non
         ref = uc.find_rotation(
             session, team_id=TEAM, user="U09", now=NOW, channel="C0SUPPORT", keep_open=True
         )
+        connection = session.connection()
+        if engine.dialect.name == "postgresql":
+            # Outside a transaction: psycopg sent no BEGIN and will send no ROLLBACK.
+            dbapi = connection.connection.dbapi_connection
+            assert dbapi is not None and dbapi.autocommit
+            assert dbapi.info.transaction_status == 0  # IDLE
         on = uc.who_is_on(session, team_id=TEAM, rotation=ref.name, day=day)
-        assert not session.in_transaction()  # who_is_on ended it
+        assert not session.in_transaction()  # who_is_on let the connection go
     assert on.people == (("U01", "Person 1"),) and on.handle == "support-today"
     assert seen == {"begin": 1, "statements": 2}
+    with engine.connect() as again:  # the pool gave the connection back as it was
+        dbapi = again.connection.dbapi_connection
+        assert dbapi is not None and not getattr(dbapi, "autocommit", False)

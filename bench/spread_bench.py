@@ -217,6 +217,69 @@ def run_one(
     )
 
 
+@dataclass
+class RuleResult:
+    size: tuple[int, int]
+    min_gap: int | None
+    stint_days: int
+    hard_and_coverage: bool
+    fair_unconstrained: bool  # D and S equal the checker's D*, S* (computed without rules)
+    warned_people: int
+    people: int
+
+
+def run_rules(
+    specgen: ModuleType, plancheck: ModuleType, seed: int, size: tuple[int, int]
+) -> RuleResult:
+    """One spec planned with a minimum gap of half the ideal gap and, on odd seeds, two-day
+    stints; checked for hard rules and coverage, and fairness against the rule-free D*/S*."""
+    options = options_for(specgen, seed, *size)
+    raw = specgen.generate_spec(options)
+    spec = plancheck.load_spec(raw)
+    members, slots = size
+    gap = max(2, min(20, members // slots // 2))
+    stint = 2 if seed % 2 else 1
+    plan = make_plan(parse_spec(json.dumps({**raw, "min_gap_days": gap, "stint_days": stint})))
+    as_json = {
+        "assignments": [{"date": e.day.isoformat(), "member": e.member} for e in plan.assignments],
+        "unfilled": [
+            {"date": u.day.isoformat(), "open_slots": u.open_slots, "reason": u.reason}
+            for u in plan.unfilled
+        ],
+        "balances": {m: round(float(b), 3) for m, b in plan.balances.items()},
+    }
+    report, _ = plancheck.check(spec, plancheck.load_plan(as_json))
+    people = len({e.member for e in plan.assignments})
+    return RuleResult(
+        size=size,
+        min_gap=gap,
+        stint_days=stint,
+        hard_and_coverage=bool(report["hard_ok"] and report["coverage_ok"]),
+        fair_unconstrained=bool(report["fair"]),
+        warned_people=len({w.member for w in plan.warnings}),
+        people=people,
+    )
+
+
+def report_rules(results: list[RuleResult]) -> None:
+    print(
+        f"{'team':>14} {'specs':>5} {'hard+coverage':>13} {'D*,S* as without':>16}"
+        "  people with a warning"
+    )
+    groups: dict[tuple[int, int], list[RuleResult]] = defaultdict(list)
+    for result in results:
+        groups[result.size].append(result)
+    for size, group in sorted(groups.items()):
+        ok = sum(r.hard_and_coverage for r in group)
+        fair = sum(r.fair_unconstrained for r in group)
+        warned = sum(r.warned_people for r in group)
+        people = sum(r.people for r in group)
+        print(
+            f"{size[0]:>5} x {size[1]:>2} slots {len(group):>5} {ok:>13} {fair:>16}"
+            f"  {warned}/{people}"
+        )
+
+
 def summary(values: list[float]) -> str:
     if not values:
         return f"{'-':>27}"
@@ -270,6 +333,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer, smaller teams")
     parser.add_argument("--json", type=Path, help="write every result here")
     parser.add_argument("--worst", type=int, default=0, help="list the N worst specs")
+    parser.add_argument(
+        "--rules", action="store_true", help="also plan each spec with min_gap_days and stints"
+    )
     args = parser.parse_args()
     if not (args.tools / "specgen.py").exists():
         # The generator and checker live beside the repository, not in it: skip, so that
@@ -295,6 +361,15 @@ def main() -> None:
     print(f"planning time: {sum(r.seconds for r in results):.1f} s for {len(results)} specs")
     if args.json:
         args.json.write_text(json.dumps([r.__dict__ for r in results], default=list))
+    if args.rules:
+        print("with min_gap_days (half the ideal gap, 2 to 20) and, on odd seeds, stint_days 2:")
+        report_rules(
+            [
+                run_rules(specgen, plancheck, seed, size)
+                for size in (QUICK_SIZES if args.quick else SIZES)
+                for seed in range(args.seeds)
+            ]
+        )
 
 
 if __name__ == "__main__":

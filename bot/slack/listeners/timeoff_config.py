@@ -18,6 +18,7 @@ import bot.usecases as uc
 from bot.services import services_of
 from bot.slack.followups import post
 from bot.slack.listeners.errors import reported
+from bot.slack.views import home
 from bot.slack.views import timeoff_config as views
 from bot.slack.views.errors import modal_error
 from bot.slack.views.timeoff import handovers
@@ -31,6 +32,7 @@ def register(app: App) -> None:
     app.view(views.FEEDS)(add_feed)
     app.action(views.REMOVE_MINE)(ack=_acknowledge, lazy=[reported(remove_mine)])
     app.view(views.MINE)(add_mine)
+    app.action(home.OPEN_MINE)(ack=_acknowledge, lazy=[reported(open_mine)])
 
 
 def _acknowledge(ack: Ack) -> None:
@@ -119,6 +121,17 @@ def add_feed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebCl
         response_action="update",
         view=views.feeds_modal(rotation, feeds, notice=views.added_notice(info)),
     )
+
+
+def open_mine(
+    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """App Home's button: the person's own settings, as `/queueday config me` opens them."""
+    services = services_of(context)
+    team, user, _ = _who(body)
+    with services.session() as session:
+        feeds = my_calendars(session, team_id=team, user=user)
+    client.views_open(trigger_id=body["trigger_id"], view=views.mine_modal(feeds))
 
 
 def remove_mine(

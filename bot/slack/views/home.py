@@ -18,6 +18,7 @@ from bot.usecases.overview import HomeOverview
 OPEN_AWAY = "home:away"
 OPEN_SWAP = "home:swap"
 REFRESH = "home:refresh"
+OPEN_MINE = "home:ooo_calendar"  # My settings: one's own out-of-office calendar
 
 
 def home_view(
@@ -60,6 +61,7 @@ def _overview_blocks(
     buttons = [
         button("Book time off", OPEN_AWAY, value="away"),
         button("Swap or give away a day", OPEN_SWAP, value="swap"),
+        button("Out-of-office calendar", OPEN_MINE, value="mine"),
     ]
     if feeds:
         buttons.append(button("My calendar feed", "link:feed", url=feeds[0].url))

@@ -263,3 +263,16 @@ def test_config_me_adds_and_removes_ones_own_calendar_only(
     )
     with Session(db) as session:
         assert session.exec(select(TimeOffFeed).where(TimeOffFeed.owner == person)).all() == []
+
+
+def test_the_app_homes_button_opens_my_settings(
+    slack: SlackSender, fake: FakeSlack, team: Rotation
+) -> None:
+    from bot.slack.views.home import OPEN_MINE
+
+    person, trigger = team.people[2], _trigger()
+    home = {"id": f"VHOME{uuid.uuid4().hex[:6]}", "type": "home", "blocks": [], "hash": "1.h"}
+    _click(slack, person, home, OPEN_MINE, "mine", trigger)
+    [opened] = wait_calls(fake, "views.open", about=trigger)
+    view = opened.json_param("view")
+    assert view["callback_id"] == views.MINE and "No calendar yet." in texts(view["blocks"])

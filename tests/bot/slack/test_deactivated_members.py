@@ -77,13 +77,24 @@ def test_a_deactivated_member_loses_every_future_day_and_admins_hear_once(
 
 
 def test_a_profile_change_that_is_not_a_deactivation_changes_nothing(
-    team: Rotation, slack: SlackSender, fake: FakeSlack
+    team: Rotation, slack: SlackSender, fake: FakeSlack, db: Engine
 ) -> None:
     cleo = team.people[2]
     before = team.days(cleo)
+    assert before
     event = user_change(cleo, fake.team_id, deleted=False)
     assert slack.event(event, event_id=f"Ev{uuid.uuid4().hex[:8]}").status == 200
+    # Events are handled after the ack: a deactivation sent next, in another rotation, is
+    # waited for, so the profile change above has been handled by the time it is told.
+    other = seed(db)
+    gone = other.people[0]
+    assert (
+        slack.event(user_change(gone, fake.team_id, deleted=True), event_id=f"Ev{gone}").status
+        == 200
+    )
+    dms_to(fake, other.admin)
     assert team.days(cleo) == before
+    assert fake.calls("chat.postMessage", about=team.admin) == []
 
 
 def dm_saying(fake: FakeSlack, user: str, words: str) -> list[str]:

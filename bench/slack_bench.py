@@ -9,7 +9,8 @@ channel of a seeded rotation of 1,000 people with this and the next quarter publ
 each answered in the ack from the database (nothing is cached: no answer is staler than
 the last commit). The bare Bolt app answers twice over: with a constant (the stack's
 floor), and with the same database work as `who` (the rotation of the channel, then
-the day's people, in one transaction: like with like, the baseline of the targets).
+the day's people, on one connection outside a transaction: like with like, the
+baseline of the targets).
 Replicas share one PostgreSQL (a fresh schema in TEST_DATABASE_URL's database); without
 one, everything runs on SQLite and the balanced row is left out. Prints p50/p99 ack
 latency and requests per second for each, medians of `--rounds` rounds.
@@ -213,7 +214,8 @@ def start_bare(
 def bare_server(port: int, *, reads: bool) -> None:
     """A Bolt app that acks `/queueday` with a constant (the floor of the stack), or,
     with `reads`, after `who`'s database work: the channel's rotation, then the day's
-    people, in one transaction on an engine made as `serve` makes it."""
+    people, on one connection outside a transaction, on an engine made as `serve`
+    makes it."""
     import os
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
@@ -228,6 +230,7 @@ def bare_server(port: int, *, reads: bool) -> None:
     from bot.slack.app import LISTENER_THREADS
     from bot.web.app import create_web_app, run
     from storage import queries
+    from storage.db import autocommit_reads
 
     app = App(
         client=make_client(os.environ["SLACK_API_URL"], os.environ["SLACK_BOT_TOKEN"]),
@@ -242,6 +245,7 @@ def bare_server(port: int, *, reads: bool) -> None:
             ack("ok")
             return
         with Session(engine) as session:
+            autocommit_reads(session)  # as find_rotation(keep_open=True) does for who
             row = queries.rotation_of_team(session, team_id=TEAM_ID, channel=body["channel_id"])
             assert row is not None
             today = datetime.now(UTC).astimezone(ZoneInfo(row.timezone)).date()

@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
+from storage.db import make_engine
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.server import SIGNING_SECRET, RunningServer, start_server
 from tests.bot.slack_requests import SlackSender
@@ -33,6 +35,14 @@ def server(
     running = start_server(fake_slack, Path(tmp_path_factory.mktemp("serve")))
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def db(server: RunningServer) -> Iterator[Engine]:
+    """The server's own database (a SQLite file in WAL mode, shared with the server)."""
+    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

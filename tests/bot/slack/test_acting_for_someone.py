@@ -7,26 +7,17 @@ whom."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from storage.db import make_engine
 from storage.models import AuditEntry
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import Person, Rotation, dms_to, seed, text_of, wait_calls
-from tests.bot.server import RunningServer
 from tests.bot.slack_requests import SlackSender
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ else's keeps working (D6)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,18 +23,9 @@ from storage.models import Assignment, Member, ReminderOutbox, TimeOff
 from storage.models import Rotation as RotationRow
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import Person, Rotation, now, seed, text_of
-from tests.bot.server import RunningServer
 from tests.bot.slack_requests import SlackSender
 from tests.usecases.conftest import ADMIN, NOW, build_team
 from tests.usecases.conftest import TEAM as USECASE_TEAM
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    """The server's own database (a SQLite file in WAL mode, shared with the server)."""
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

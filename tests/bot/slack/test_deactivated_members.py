@@ -4,7 +4,6 @@ app ends their memberships and re-plans their days; the admins are told once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,18 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.usecases.departures import leave_company, return_to_company
-from storage.db import make_engine
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import TEAM, Rotation, dms_to, now, seed, text_of
-from tests.bot.server import RunningServer
 from tests.bot.slack_requests import SlackSender
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ import re
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from storage.db import make_engine
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import Person, Rotation, homes_of, seed, text_of
 from tests.bot.server import RunningServer
@@ -23,13 +22,6 @@ from tests.bot.slack_requests import SlackSender
 
 BASE = "http://queueday.test"  # QUEUEDAY_BASE_URL of the test server
 PAGE = re.compile(r"http://queueday\.test(/rotations/[A-Za-z0-9_-]{43})")
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

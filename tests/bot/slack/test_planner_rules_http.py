@@ -3,37 +3,26 @@ server (a signed view_submission), then `/queueday plan` and `publish` planning 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 
 import bot.usecases as uc
 from scheduling.calendar import WorkCalendar
 from scheduling.quarters import quarter_of
-from storage.db import make_engine
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import TEAM, Person, Rotation, dms_to, now, seed, text_of, wait_calls
-from tests.bot.server import RunningServer
 from tests.bot.slack_requests import SlackSender
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    """The server's own database (a SQLite file in WAL mode, shared with the server)."""
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 def open_settings(admin: Person, fake: FakeSlack, team: Rotation) -> dict[str, Any]:
     """Type `/queueday config` and read the modal Slack was asked to open."""
     trigger = f"9.7.{team.channel}"
     fields = {"user_id": team.admin, "channel_id": team.channel, "trigger_id": trigger}
+    before = len(wait_calls(fake, "views.open", about=trigger, count=0))
     assert admin.slack.command("config", fields=fields).status == 200
-    [opened] = wait_calls(fake, "views.open", about=trigger)
+    [opened] = wait_calls(fake, "views.open", about=trigger, after=before)
     view: dict[str, Any] = opened.json_param("view")
     return view
 
@@ -94,7 +83,9 @@ def test_config_sets_the_gap_and_stints_and_publish_plans_with_them(
     assert admin.submit("config", values, team.name) is None
     saved = text_of(dms_to(fake, team.admin)[0].params)
     assert "two-day stints, at least 6 working days between stints" in saved
-    assert open_settings(admin, fake, team) is not None  # the modal shows them again
+    shown = state_of(open_settings(admin, fake, team))  # the modal shows them again
+    assert shown["min_gap_days"]["value"]["value"] == "6"
+    assert shown["stint_days"]["value"]["selected_option"]["value"] == "2"
 
     reply = text_of(admin.command("publish next quarter"))
     assert "Published" in reply and "could not keep the rules" not in reply

@@ -3,7 +3,7 @@ fake Slack Web API, and the server's SQLite database seeded through the use case
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 import bot.usecases as uc
 from bot.usecases.history_import import HistoryRow, import_history
-from storage.db import make_engine
 from storage.models import Member
 from storage.models import Rotation as RotationRow
 from tests.bot.fake_slack import RESPONSE_URL, FakeSlack, email_of
@@ -28,16 +27,7 @@ from tests.bot.flows import (
     text_of,
     wait_calls,
 )
-from tests.bot.server import RunningServer
 from tests.bot.slack_requests import SlackSender
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    """The server's own database (a SQLite file in WAL mode, shared with the server)."""
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

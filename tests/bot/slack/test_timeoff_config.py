@@ -5,7 +5,6 @@ server's database."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,23 +15,14 @@ from sqlmodel import Session, select
 from bot.slack.views import timeoff_config as views
 from bot.usecases.timeoff_feeds import add_time_off_feed, sync_time_off
 from bot.usecases.timeoff_fetch import Fetched, fetch
-from storage.db import make_engine
 from storage.models import Member, TimeOff, TimeOffFeed
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.flows import TEAM, Rotation, now, seed, wait_calls
-from tests.bot.server import RunningServer
 from tests.bot.slack.test_views import texts
 from tests.bot.slack_requests import SlackSender
 from tests.usecases.icsserver import ics_server
 
 SECRET_URL = "https://acme.bamboohr.com/feeds/feed.php?id=7&type=timeOff&key=S3CR3TKEY"
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

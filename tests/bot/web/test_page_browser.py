@@ -27,7 +27,6 @@ from sqlalchemy.engine import Engine
 import bot.usecases as uc
 from bot.usecases.page import page_link
 from storage import queries
-from storage.db import make_engine
 from tests.bot.flows import TEAM, Rotation, now, seed
 from tests.bot.server import RunningServer
 
@@ -37,13 +36,6 @@ AXE = Path(os.environ.get("AXE_CORE_JS", "/tmp/queueday-axe/node_modules/axe-cor
 SECRET = "test-secret-key-at-least-32-characters"  # tests/bot/server.py's
 BASE = "http://queueday.test"
 PHONE = {"width": 375, "height": 740, "deviceScaleFactor": 2, "mobile": True}
-
-
-@pytest.fixture(scope="module")
-def db(server: RunningServer) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'queueday.db'}")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

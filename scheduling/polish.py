@@ -2,10 +2,13 @@
 
 The spread flow places days near evenly spaced ideal dates, but it cannot see gaps
 between one person's days, nor pairs of people who keep sharing a day. Here two people
-exchange days (i takes j's day and j takes i's), which keeps every count, hence every
-balance, exactly as the fairness flow left it; fixed and kept days never move. A swap is
-taken only when it lowers the total cost, so the search ends, and a budget on the
-number of swaps tried bounds its time on big teams.
+exchange days (i takes j's day and j takes i's), or, where no such exchange helps, three
+do in a cycle (i takes j's day, j takes k's, k takes i's); either keeps every count,
+hence every balance, exactly as the fairness flow left it; fixed and kept days never
+move. A person's gaps cost more the shorter they are, and their smallest gap twice that
+again (the spread people notice is their closest two days). A move is taken only when it
+lowers the total cost, so the search ends, and a budget on the number of moves tried
+bounds its time on big teams.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from numpy.typing import NDArray
 from scheduling.rules import inside_stints
 
 BoolGrid = NDArray[np.bool_]
+Move = tuple[int, int, int]  # a person, the day they leave, the day they take
 
 WEEKDAY_COST = 1.0  # a day on one of the weekdays of the person's last two turns
 PAIR_COST = 0.5  # each extra time the same two people share a day
@@ -27,6 +31,7 @@ MAX_PAIR_SLOTS = 12  # above this many people a day, pairs are left to chance
 EXHAUSTIVE = 600  # up to this many slots in a period, try every day for a moving day
 
 
+SMALLEST_WEIGHT = 2.0  # a person's smallest gap counts this many times more than the others
 BROKEN_RULE = 1000.0  # a gap below min_gap_days: worth more than every other cost
 
 
@@ -39,15 +44,17 @@ def _gap_cost(days: list[int], ideal: float, min_gap: int = 0, stint_days: int =
         paired = inside_stints(days)  # the gap counts from a stint's second day on
     else:  # without a gap, back-to-back stints are still stints
         paired = [stint_days == 2 and b - a == 1 for a, b in zip(days, days[1:], strict=False)]
+    smallest = ideal
     for a, b, stint in zip(days, days[1:], paired, strict=False):
         if stint:
             continue
         if b - a < min_gap:
             total += BROKEN_RULE
         short = ideal - (b - a)
+        smallest = min(smallest, b - a)
         if short > 0:
             total += (short / ideal) ** 3 * 8
-    return total
+    return total + SMALLEST_WEIGHT * ((ideal - smallest) / ideal) ** 3 * 8
 
 
 def polish(
@@ -128,24 +135,79 @@ def polish(
                 delta += together[_key(i, k)]
         return PAIR_COST * delta
 
-    def apply(i: int, j: int, d: int, d2: int) -> None:
+    cycle_spent = 0
+    cycle_budget = budget
+
+    def leave(i: int, d: int) -> None:
+        on_day[d].remove(i)
         if track_pairs:
             for k in on_day[d]:
-                if k != i:
-                    together[_key(i, k)] -= 1
-                    together[_key(j, k)] += 1
-            for k in on_day[d2]:
-                if k != j:
-                    together[_key(j, k)] -= 1
-                    together[_key(i, k)] += 1
+                together[_key(i, k)] -= 1
+        movable[d, i] = False
+
+    def arrive(i: int, d: int) -> None:
+        if track_pairs:
+            for k in on_day[d]:
+                together[_key(i, k)] += 1
+        on_day[d].append(i)
+        movable[d, i] = True
+
+    def apply(i: int, j: int, d: int, d2: int) -> None:
+        # i leaves d for d2, j leaves d2 for d: every count stays.
+        leave(i, d)
+        leave(j, d2)
+        arrive(i, d2)
+        arrive(j, d)
         days_of[i] = moved(days_of[i], d, d2)
         days_of[j] = moved(days_of[j], d2, d)
-        on_day[d].remove(i)
-        on_day[d].append(j)
-        on_day[d2].remove(j)
-        on_day[d2].append(i)
-        movable[d, i] = movable[d2, j] = False
-        movable[d2, i] = movable[d, j] = True
+
+    def rotate(moves: list[Move]) -> None:
+        # Each (person, old, new): a cycle, so every day keeps its number of people.
+        for i, old, _new in moves:
+            leave(i, old)
+        for i, old, new in moves:
+            arrive(i, new)
+            days_of[i] = moved(days_of[i], old, new)
+
+    def best_cycle(i: int, d: int, base_i: float) -> tuple[float, list[Move]] | None:
+        """The best three-way exchange that moves i off d: i takes j's d2, j takes k's d3
+        and k takes d. It reaches plans no exchange of two people can, e.g. where the
+        days i could move to belong to people who cannot use d."""
+        nonlocal cycle_spent
+        best: tuple[float, list[Move]] | None = None
+        for d2 in landing(days_of[i], d):
+            if not candidates[d2, i] or d2 in days_of[i]:
+                continue
+            cycle_spent += 1
+            new_i = member_cost(i, moved(days_of[i], d, d2)) - base_i
+            if new_i >= -1e-9:
+                continue
+            for j in on_day[d2]:
+                if cycle_spent >= cycle_budget:
+                    break
+                if j == i or not movable[d2, j]:
+                    continue
+                base_j = member_cost(j, days_of[j])
+                for d3 in landing(days_of[j], d2):
+                    if d3 == d or not candidates[d3, j] or d3 in days_of[j]:
+                        continue
+                    cycle_spent += 1
+                    gain = new_i + member_cost(j, moved(days_of[j], d2, d3)) - base_j
+                    if gain >= -1e-9 or (best is not None and gain >= best[0]):
+                        continue  # only chains where i and j gain: bounds the search
+                    for k in on_day[d3]:
+                        if k in (i, j) or not movable[d3, k] or not candidates[d, k]:
+                            continue
+                        if d in days_of[k]:
+                            continue
+                        cycle_spent += 1
+                        delta = gain + member_cost(k, moved(days_of[k], d3, d))
+                        delta -= member_cost(k, days_of[k])
+                        if delta < -1e-9 and (best is None or delta < best[0]):
+                            best = (delta, [(i, d, d2), (j, d2, d3), (k, d3, d)])
+            if cycle_spent >= cycle_budget:
+                break
+        return best
 
     def landing(member_days: list[int], leaving: int) -> list[int] | range:
         # Small rotations are searched in full; big ones only where a day could go.
@@ -192,6 +254,12 @@ def polish(
                         apply(i, best[1], d, best[2])
                         base_i = member_cost(i, days_of[i])
                         improved = True
+                    elif not with_pairs and cycle_spent < cycle_budget:
+                        cycle = best_cycle(i, d, base_i)
+                        if cycle is not None:
+                            rotate(cycle[1])
+                            base_i = member_cost(i, days_of[i])
+                            improved = True
             if not improved or spent >= budget:
                 break
 
